@@ -1,0 +1,152 @@
+"""r2c_clouds: Day-2 diagnosis of Kubernetes clusters across four control loops.
+
+```python
+import r2c_clouds as r2c
+cluster = r2c.load_snapshot("dump/")          # or r2c.connect(context="prod"), r2c.demo("domino")
+report  = r2c.scan(cluster, cloud="auto")
+report.findings; report.chains; report.checklist; report.not_checked
+print(report.explain("Pod/shop/orders-db-0"))
+r2c.mapping.lookup(loop="storage", cloud="azure")
+```
+
+Importing this package is cheap: no cloud SDK and no Kubernetes client is imported until
+a function that needs one is called.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from r2c_clouds._scan import scan
+from r2c_clouds.errors import (
+    BadInputError,
+    CloudUnreachableError,
+    ClusterUnreachableError,
+    R2CError,
+    SnapshotError,
+    UnreachableError,
+)
+from r2c_clouds.model import (
+    Chain,
+    ChecklistItem,
+    CloudFacts,
+    ClusterState,
+    Evidence,
+    Finding,
+    Loop,
+    NotChecked,
+    ObjectRef,
+    Severity,
+    Status,
+)
+from r2c_clouds.report import Report
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BadInputError",
+    "Chain",
+    "ChecklistItem",
+    "CloudFacts",
+    "CloudUnreachableError",
+    "ClusterState",
+    "ClusterUnreachableError",
+    "Evidence",
+    "Finding",
+    "Loop",
+    "NotChecked",
+    "ObjectRef",
+    "R2CError",
+    "Report",
+    "Severity",
+    "SnapshotError",
+    "Status",
+    "UnreachableError",
+    "__version__",
+    "connect",
+    "demo",
+    "demos",
+    "load_snapshot",
+    "mapping",
+    "scan",
+]
+
+
+def load_snapshot(path: str | os.PathLike[str]) -> ClusterState:
+    """Load a cluster from files: a ``kubectl get -o json|yaml`` List or object,
+    multi-document YAML, a directory of such files, a ``kubectl cluster-info dump``
+    directory, or a troubleshoot.sh support bundle (directory or .tar.gz).
+
+    A ``cloud-facts.json`` beside the objects is picked up for the ``recorded`` provider.
+
+    Raises:
+        SnapshotError: the path or an object in it cannot be read (the message names both).
+
+    .. versionadded:: 0.1
+    """
+    from r2c_clouds.kube.snapshot import load_snapshot as _load
+
+    return _load(path)
+
+
+def connect(
+    context: str | None = None,
+    *,
+    kubeconfig: str | os.PathLike[str] | None = None,
+    in_cluster: bool | None = None,
+    timeout: float = 30.0,
+    progress: Any = None,
+) -> ClusterState:
+    """Read a live cluster through the official Kubernetes client (read-only: list only).
+
+    Args:
+        context: kubeconfig context (default: the current one).
+        kubeconfig: kubeconfig file (default: ``$KUBECONFIG`` or ``~/.kube/config``).
+        in_cluster: use the pod's service account; default: when no kubeconfig is found
+            and ``KUBERNETES_SERVICE_HOST`` is set.
+        timeout: per-request read timeout in seconds.
+        progress: called with a short message per kind listed.
+
+    Raises:
+        r2c_clouds.errors.ConfigError: the kubeconfig or context cannot be used (exit 2).
+        ClusterUnreachableError: the API server cannot be reached (exit 3).
+
+    .. versionadded:: 0.1
+    """
+    from r2c_clouds.kube.live import connect as _connect
+
+    return _connect(
+        context=context, kubeconfig=kubeconfig, in_cluster=in_cluster, timeout=timeout, progress=progress
+    )
+
+
+def demo(name: str) -> ClusterState:
+    """A bundled demo cluster: ``domino``, ``aks``, ``gke`` or ``healthy``.
+
+    Raises:
+        r2c_clouds.errors.UnknownDemoError: no such demo.
+
+    .. versionadded:: 0.1
+    """
+    from r2c_clouds.demo import load_demo
+
+    return load_demo(name)
+
+
+def demos() -> list[str]:
+    """Names of the bundled demos."""
+    from r2c_clouds.demo import demo_names
+
+    return demo_names()
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name == "mapping":
+        import importlib
+
+        return importlib.import_module("r2c_clouds.mapping")
+    raise AttributeError(f"module 'r2c_clouds' has no attribute {name!r}")

@@ -1,0 +1,101 @@
+"""The scan pipeline: ClusterState → questions → provider → CloudFacts → rules → chains → Report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from r2c_clouds.errors import UnknownRuleError
+from r2c_clouds.loops import Provider
+from r2c_clouds.model.cloud import NotChecked
+from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.report import Report, Stats
+
+__all__ = ["scan"]
+
+
+def scan(
+    cluster: ClusterState,
+    cloud: str | Provider | None = "auto",
+    *,
+    rules: Sequence[str] | None = None,
+    loops: Sequence[str] | None = None,
+    window_minutes: int = 60,
+    progress: Callable[[str], None] | None = None,
+    **provider_options: Any,
+) -> Report:
+    """Diagnose a cluster.
+
+    Args:
+        cluster: from :func:`load_snapshot`, :func:`connect` or :func:`demo`.
+        cloud: ``"auto"`` (recorded facts beside a snapshot, else the cloud named by the
+            nodes' providerID), ``"aws"``, ``"azure"``, ``"gcp"``, ``"recorded"``,
+            ``"none"``, or a provider instance.
+        rules: only these rule ids (``storage.zone-conflict``); default all.
+        loops: only these loops (``storage``, ``network``...); default all.
+        window_minutes: the metrics window for cloud saturation checks.
+        progress: called with a short message at each stage (the CLI shows it on stderr).
+        **provider_options: passed to the provider (``region=``, ``session=``, ``credential=``...).
+
+    Returns:
+        The :class:`Report`.
+
+    Raises:
+        UnknownRuleError: a rule id that is not in the catalogue.
+        r2c_clouds.errors.UnknownProviderError: ``cloud`` names no installed provider.
+        r2c_clouds.errors.UnreachableError: the cloud cannot be reached or no credentials.
+
+    .. versionadded:: 0.1
+    """
+    from r2c_clouds.chains import link
+    from r2c_clouds.checklist import build_checklist
+    from r2c_clouds.providers import gather_facts, make_provider
+    from r2c_clouds.rules import REGISTRY, run_rules
+
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    if rules is not None:
+        unknown = sorted(set(rules) - set(REGISTRY))
+        if unknown:
+            raise UnknownRuleError(f"unknown rule id(s): {', '.join(unknown)} (see `r2c rules`)")
+
+    not_checked: list[NotChecked] = list(cluster.not_checked)
+    provider, why_none = make_provider(cloud, cluster, **provider_options)
+    facts = None
+    if provider is not None:
+        say(f"asking {provider.name} for cloud facts")
+        facts = gather_facts(provider, cluster, window_minutes=window_minutes)
+        not_checked.extend(facts.not_checked)
+    elif why_none:
+        not_checked.append(NotChecked("cloud facts", why_none))
+
+    say("running rules")
+    findings, rules_not_checked = run_rules(cluster, facts, rules=rules, loops=loops)
+    not_checked.extend(rules_not_checked)
+    say("linking cause chains")
+    findings, chains = link(findings, cluster, facts)
+    checklist = build_checklist(cluster, facts, findings, not_checked)
+    stats = Stats(
+        objects=cluster.object_counts(),
+        api_calls=dict(facts.api_calls) if facts is not None else {},
+        duration_s=round(time.perf_counter() - started, 4),
+    )
+    return Report(
+        cluster=cluster,
+        facts=facts,
+        findings=tuple(findings),
+        chains=tuple(chains),
+        checklist=tuple(checklist),
+        not_checked=tuple(_dedupe(not_checked)),
+        stats=stats,
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def _dedupe(items: list[NotChecked]) -> list[NotChecked]:
+    seen: dict[tuple[str, str], NotChecked] = {}
+    for nc in items:
+        seen.setdefault((nc.what, nc.reason), nc)
+    return list(seen.values())

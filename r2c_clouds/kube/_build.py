@@ -1,0 +1,88 @@
+"""Assemble a ClusterState from decoded objects: shared by the live reader and the snapshot loader."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from r2c_clouds.kube.kinds import KINDS, KindInfo
+from r2c_clouds.model import kube as k
+from r2c_clouds.model.cloud import NotChecked
+from r2c_clouds.model.cluster import ClusterState
+
+__all__ = ["StateBuilder"]
+
+
+class StateBuilder:
+    """Collects objects per kind, which kinds were captured, forbidden or not captured."""
+
+    def __init__(self, source: str, name: str | None = None) -> None:
+        self.source = source
+        self.name = name
+        self.objects: dict[str, list[Any]] = defaultdict(list)
+        self.captured: set[str] = set()
+        self.not_checked: list[NotChecked] = []
+        self.ignored: dict[str, int] = defaultdict(int)
+        self.cloud_facts_path: str | None = None
+        self.server_version: str | None = None
+
+    def add(self, ki: KindInfo, obj: Any) -> None:
+        """Add one decoded object (a Secret's wire form is reduced to key names here)."""
+        if isinstance(obj, k.SecretWire):
+            obj = obj.to_secret()
+        self.objects[ki.kind].append(obj)
+        self.captured.add(ki.kind)
+
+    def extend(self, ki: KindInfo, objs: list[Any]) -> None:
+        """Add many decoded objects of one kind."""
+        if ki.wire is k.SecretWire:
+            objs = [o.to_secret() for o in objs]
+        self.objects[ki.kind].extend(objs)
+        self.captured.add(ki.kind)
+
+    def mark_captured(self, kind: str) -> None:
+        """Record that a kind was listed (possibly empty)."""
+        self.captured.add(kind)
+
+    def forbid(self, kind: str, reason: str) -> None:
+        """Record that a kind could not be listed (403, missing from the dump...)."""
+        self.not_checked.append(NotChecked(kind, reason))
+
+    def ignore(self, kind: str, count: int = 1) -> None:
+        """Count objects of a kind no rule reads."""
+        self.ignored[kind] += count
+
+    def build(self) -> ClusterState:
+        """Freeze what was collected. A kind that is both forbidden somewhere and captured
+        elsewhere (a partial List) stays captured, and keeps its not-checked note."""
+        fields: dict[str, tuple[Any, ...]] = {}
+        for ki in KINDS:
+            objs = self.objects.get(ki.kind, [])
+            fields[ki.field] = tuple(_dedupe(objs))
+        return ClusterState(
+            source=self.source,
+            name=self.name,
+            captured=frozenset(self.captured),
+            not_checked=tuple(self.not_checked),
+            ignored=dict(self.ignored),
+            cloud_facts_path=self.cloud_facts_path,
+            server_version=self.server_version,
+            **fields,
+        )
+
+
+def _dedupe(objs: list[Any]) -> list[Any]:
+    """Drop repeated objects (same namespace/name, e.g. a kind present in two files),
+    keeping the first one seen. Events are keyed by name too (names are unique per namespace)."""
+    if len(objs) < 2:
+        return objs
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for o in objs:
+        meta = o.metadata
+        key = (meta.namespace, meta.name)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(o)
+    return out

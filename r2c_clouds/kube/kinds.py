@@ -1,0 +1,167 @@
+"""The table of Kubernetes kinds r2c_clouds reads: API coordinates and wire structs.
+
+One row per kind; the live reader and the snapshot loader both work from this table, so a
+kind is added in one place. ``field`` is the attribute of
+:class:`r2c_clouds.model.cluster.ClusterState` that holds the kind's objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from attrs import frozen
+
+from r2c_clouds.model import kube as k
+
+__all__ = ["IGNORED_KINDS", "KINDS", "KINDS_BY_LIST_KIND", "KINDS_BY_NAME", "KindInfo", "kind_for"]
+
+
+@frozen
+class KindInfo:
+    """API coordinates of one kind.
+
+    Args:
+        kind: ``Pod``.
+        group: API group, ``""`` for core.
+        version: preferred version.
+        plural: resource name in URLs, ``pods``.
+        namespaced: namespaced or cluster-scoped.
+        wire: the msgspec Struct the items decode into.
+        field: the ClusterState attribute.
+        optional: a custom resource that may not be installed (404 = not installed, not an error).
+        aliases: other spellings found in snapshots (file names, older kinds).
+    """
+
+    kind: str
+    group: str
+    version: str
+    plural: str
+    namespaced: bool
+    wire: Any
+    field: str
+    optional: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        """``v1`` or ``apps/v1``."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None = None) -> str:
+        """Cluster-wide (or namespaced) list URL path."""
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if namespace and self.namespaced:
+            return f"{base}/namespaces/{namespace}/{self.plural}"
+        return f"{base}/{self.plural}"
+
+
+KINDS: tuple[KindInfo, ...] = (
+    KindInfo("Namespace", "", "v1", "namespaces", False, k.Namespace, "namespaces"),
+    KindInfo("Node", "", "v1", "nodes", False, k.Node, "nodes"),
+    KindInfo("Pod", "", "v1", "pods", True, k.Pod, "pods"),
+    KindInfo("Service", "", "v1", "services", True, k.Service, "services"),
+    KindInfo("Endpoints", "", "v1", "endpoints", True, k.Endpoints, "endpoints"),
+    KindInfo(
+        "EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", True, k.EndpointSlice,
+        "endpoint_slices",
+    ),
+    KindInfo(
+        "Ingress", "networking.k8s.io", "v1", "ingresses", True, k.Ingress, "ingresses",
+        aliases=("ingress",),
+    ),
+    KindInfo(
+        "NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, k.NetworkPolicy,
+        "network_policies", aliases=("network-policy", "network-policies", "netpol"),
+    ),
+    KindInfo(
+        "PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", True,
+        k.PersistentVolumeClaim, "pvcs", aliases=("pvcs", "pvc"),
+    ),
+    KindInfo(
+        "PersistentVolume", "", "v1", "persistentvolumes", False, k.PersistentVolume, "pvs",
+        aliases=("pvs", "pv"),
+    ),
+    KindInfo(
+        "StorageClass", "storage.k8s.io", "v1", "storageclasses", False, k.StorageClass,
+        "storage_classes", aliases=("storage-classes", "sc"),
+    ),
+    KindInfo("ServiceAccount", "", "v1", "serviceaccounts", True, k.ServiceAccount, "service_accounts"),
+    KindInfo(
+        "ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", "clusterrolebindings", False,
+        k.ClusterRoleBinding, "cluster_role_bindings",
+    ),
+    KindInfo(
+        "RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings", True, k.RoleBinding,
+        "role_bindings",
+    ),
+    KindInfo(
+        "PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", True,
+        k.PodDisruptionBudget, "pdbs", aliases=("pod-disruption-budgets", "pdb"),
+    ),
+    KindInfo(
+        "PriorityClass", "scheduling.k8s.io", "v1", "priorityclasses", False, k.PriorityClass,
+        "priority_classes",
+    ),
+    KindInfo("Deployment", "apps", "v1", "deployments", True, k.Deployment, "deployments"),
+    KindInfo("StatefulSet", "apps", "v1", "statefulsets", True, k.StatefulSet, "statefulsets"),
+    KindInfo("DaemonSet", "apps", "v1", "daemonsets", True, k.DaemonSet, "daemonsets"),
+    KindInfo("Event", "", "v1", "events", True, k.Event, "events"),
+    KindInfo("ConfigMap", "", "v1", "configmaps", True, k.ConfigMap, "config_maps"),
+    KindInfo("Secret", "", "v1", "secrets", True, k.SecretWire, "secrets"),
+    KindInfo(
+        "ScaledObject", "keda.sh", "v1alpha1", "scaledobjects", True, k.ScaledObject,
+        "scaled_objects", optional=True, aliases=("scaledobjects.keda.sh",),
+    ),
+    KindInfo(
+        "ServiceMonitor", "monitoring.coreos.com", "v1", "servicemonitors", True,
+        k.ServiceMonitor, "service_monitors", optional=True,
+        aliases=("servicemonitors.monitoring.coreos.com",),
+    ),
+)
+
+KINDS_BY_NAME: dict[str, KindInfo] = {ki.kind: ki for ki in KINDS}
+KINDS_BY_LIST_KIND: dict[str, KindInfo] = {f"{ki.kind}List": ki for ki in KINDS}
+
+#: Built-in kinds that snapshots commonly carry and no rule reads: skipped silently (counted).
+IGNORED_KINDS: frozenset[str] = frozenset(
+    {
+        "ReplicaSet", "ReplicationController", "Job", "CronJob", "Lease", "Role", "ClusterRole",
+        "ResourceQuota", "LimitRange", "ControllerRevision", "HorizontalPodAutoscaler",
+        "IngressClass", "CustomResourceDefinition", "VolumeAttachment", "CSIDriver", "CSINode",
+        "CertificateSigningRequest", "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration", "APIService", "PodTemplate", "RuntimeClass",
+        "ComponentStatus", "Binding", "CSIStorageCapacity", "FlowSchema",
+        "PriorityLevelConfiguration", "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding", "StorageVersionMigration", "VolumeAttributesClass",
+        "IPAddress", "ServiceCIDR", "ResourceClaim", "ResourceSlice", "DeviceClass",
+        "PodMetrics", "NodeMetrics",
+    }
+)
+
+
+def kind_for(name: str) -> KindInfo | None:
+    """Look a kind up by ``Kind``, ``KindList``, plural or snapshot alias (case-insensitive)."""
+    key = name.strip()
+    if key in KINDS_BY_NAME:
+        return KINDS_BY_NAME[key]
+    if key in KINDS_BY_LIST_KIND:
+        return KINDS_BY_LIST_KIND[key]
+    low = key.lower()
+    for ki in KINDS:
+        if low in (ki.kind.lower(), ki.plural, f"{ki.kind.lower()}list", *ki.aliases):
+            return ki
+        if low.replace("-", "").replace("_", "") == ki.plural:
+            return ki
+    return None
+
+
+def decoder(ki: KindInfo) -> msgspec.json.Decoder[Any]:
+    """A cached JSON decoder for one kind's items."""
+    dec = _DECODERS.get(ki.kind)
+    if dec is None:
+        dec = _DECODERS[ki.kind] = msgspec.json.Decoder(ki.wire)
+    return dec
+
+
+_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {}

@@ -1,0 +1,50 @@
+"""Network loop: the cluster's egress NAT gateways and their saturation, the subnets nodes
+and pods draw IPs from, and network settings (outbound type, MTU) only the cloud knows.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from attrs import frozen
+
+from r2c_clouds.model.cloud import EgressGateway, NetworkSettings, NotChecked, Subnet
+from r2c_clouds.model.cluster import ClusterState, node_zone
+
+__all__ = ["NetworkAnswer", "NetworkLoop", "NetworkQuestions", "network_questions"]
+
+
+@frozen
+class NetworkQuestions:
+    """Args:
+    zones: zones nodes are in (egress gateways are looked up for these).
+    provider_ids: node providerIDs (instance ids / VM ids → subnets).
+    window_minutes: the metrics window.
+    """
+
+    zones: tuple[str, ...] = ()
+    provider_ids: tuple[str, ...] = ()
+    window_minutes: int = 60
+
+
+@frozen
+class NetworkAnswer:
+    egress_gateways: tuple[EgressGateway, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    settings: NetworkSettings | None = None
+    not_checked: tuple[NotChecked, ...] = ()
+
+
+class NetworkLoop(Protocol):
+    """What a provider answers for the network loop."""
+
+    def network(self, questions: NetworkQuestions) -> NetworkAnswer:
+        """Report egress gateways with their metrics, subnets' free IPs and network settings."""
+        ...
+
+
+def network_questions(cluster: ClusterState, window_minutes: int = 60) -> NetworkQuestions:
+    """Derive the network questions from a cluster."""
+    zones = sorted({z for n in cluster.nodes if (z := node_zone(n))})
+    pids = sorted({n.spec.provider_id for n in cluster.nodes if n.spec.provider_id})
+    return NetworkQuestions(tuple(zones), tuple(pids), window_minutes)

@@ -1,0 +1,305 @@
+"""ClusterState: the immutable, indexed view of one cluster that every rule reads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+
+from attrs import field, frozen
+
+from r2c_clouds.model import kube as k
+from r2c_clouds.model.cloud import NotChecked
+from r2c_clouds.model.findings import ObjectRef
+
+__all__ = ["ZONE_LABELS", "ClusterState", "node_zone", "pod_ref", "selector_matches"]
+
+#: Node labels carrying the zone, newest first.
+ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+
+
+def node_zone(node: k.Node) -> str | None:
+    """The zone a node is in, from its topology labels."""
+    labels = node.metadata.labels
+    for key in ZONE_LABELS:
+        if key in labels:
+            return labels[key]
+    return None
+
+
+def pod_ref(pod: k.Pod) -> ObjectRef:
+    """``Pod/NS/NAME``."""
+    return ObjectRef("Pod", pod.metadata.namespace, pod.metadata.name)
+
+
+def selector_matches(selector: k.LabelSelector | None, labels: dict[str, str]) -> bool:
+    """Evaluate a LabelSelector as the API server does. A ``None`` selector matches nothing;
+    an empty one matches everything."""
+    if selector is None:
+        return False
+    for key, value in selector.match_labels.items():
+        if labels.get(key) != value:
+            return False
+    for req in selector.match_expressions:
+        op = req.operator
+        if op == "In" and labels.get(req.key) not in req.values:
+            return False
+        if op == "NotIn" and req.key in labels and labels[req.key] in req.values:
+            return False
+        if op == "Exists" and req.key not in labels:
+            return False
+        if op == "DoesNotExist" and req.key in labels:
+            return False
+    return True
+
+
+def _key(meta: k.ObjectMeta) -> tuple[str, str]:
+    return (meta.namespace or "", meta.name)
+
+
+@frozen
+class ClusterState:
+    """Everything read from one cluster, as typed immutable views plus indexes.
+
+    Args:
+        source: where it came from (``snapshot:/path``, ``context:prod``, ``demo:domino``).
+        name: the cluster's name when known (kubeconfig cluster, demo name).
+        captured: the kinds the source holds (a kind absent here was *not captured*,
+            which is not the same as zero objects).
+        not_checked: kinds that were forbidden or not captured, and why.
+        ignored: counts of objects of kinds no rule reads, by kind.
+        cloud_facts_path: a recorded ``cloud-facts.json`` found beside a snapshot.
+    """
+
+    source: str
+    name: str | None = None
+    namespaces: tuple[k.Namespace, ...] = ()
+    nodes: tuple[k.Node, ...] = ()
+    pods: tuple[k.Pod, ...] = ()
+    services: tuple[k.Service, ...] = ()
+    endpoints: tuple[k.Endpoints, ...] = ()
+    endpoint_slices: tuple[k.EndpointSlice, ...] = ()
+    ingresses: tuple[k.Ingress, ...] = ()
+    network_policies: tuple[k.NetworkPolicy, ...] = ()
+    pvcs: tuple[k.PersistentVolumeClaim, ...] = ()
+    pvs: tuple[k.PersistentVolume, ...] = ()
+    storage_classes: tuple[k.StorageClass, ...] = ()
+    service_accounts: tuple[k.ServiceAccount, ...] = ()
+    cluster_role_bindings: tuple[k.ClusterRoleBinding, ...] = ()
+    role_bindings: tuple[k.RoleBinding, ...] = ()
+    pdbs: tuple[k.PodDisruptionBudget, ...] = ()
+    priority_classes: tuple[k.PriorityClass, ...] = ()
+    deployments: tuple[k.Deployment, ...] = ()
+    statefulsets: tuple[k.StatefulSet, ...] = ()
+    daemonsets: tuple[k.DaemonSet, ...] = ()
+    events: tuple[k.Event, ...] = ()
+    config_maps: tuple[k.ConfigMap, ...] = ()
+    secrets: tuple[k.Secret, ...] = ()
+    scaled_objects: tuple[k.ScaledObject, ...] = ()
+    service_monitors: tuple[k.ServiceMonitor, ...] = ()
+    captured: frozenset[str] = frozenset()
+    not_checked: tuple[NotChecked, ...] = ()
+    ignored: dict[str, int] = field(factory=dict, eq=False)
+    cloud_facts_path: str | None = None
+    server_version: str | None = None
+
+    # ------------------------------------------------------------------ coverage
+
+    def has(self, kind: str) -> bool:
+        """Was ``kind`` captured (listed successfully)? Rules that need a kind check this
+        first, so a missing kind is reported as not checked, never as "none found"."""
+        return kind in self.captured
+
+    def object_counts(self) -> dict[str, int]:
+        """Objects per captured kind."""
+        from r2c_clouds.kube.kinds import KINDS
+
+        return {ki.kind: len(getattr(self, ki.field)) for ki in KINDS if ki.kind in self.captured}
+
+    # ------------------------------------------------------------------ indexes
+
+    @cached_property
+    def nodes_by_name(self) -> dict[str, k.Node]:
+        return {n.metadata.name: n for n in self.nodes}
+
+    @cached_property
+    def nodes_by_zone(self) -> dict[str | None, tuple[k.Node, ...]]:
+        out: dict[str | None, list[k.Node]] = defaultdict(list)
+        for n in self.nodes:
+            out[node_zone(n)].append(n)
+        return {z: tuple(v) for z, v in out.items()}
+
+    @cached_property
+    def pods_by_node(self) -> dict[str, tuple[k.Pod, ...]]:
+        out: dict[str, list[k.Pod]] = defaultdict(list)
+        for p in self.pods:
+            if p.spec.node_name:
+                out[p.spec.node_name].append(p)
+        return {n: tuple(v) for n, v in out.items()}
+
+    @cached_property
+    def pods_by_namespace(self) -> dict[str, tuple[k.Pod, ...]]:
+        out: dict[str, list[k.Pod]] = defaultdict(list)
+        for p in self.pods:
+            out[p.metadata.namespace or ""].append(p)
+        return {n: tuple(v) for n, v in out.items()}
+
+    @cached_property
+    def pods_by_key(self) -> dict[tuple[str, str], k.Pod]:
+        return {_key(p.metadata): p for p in self.pods}
+
+    @cached_property
+    def pods_by_owner(self) -> dict[tuple[str, str, str], tuple[k.Pod, ...]]:
+        """Pods by (namespace, owner kind, owner name), with ReplicaSets resolved to their
+        Deployment (``api-7d9f8b6c5`` → Deployment ``api``) when that Deployment exists."""
+        deployments = {_key(d.metadata) for d in self.deployments}
+        out: dict[tuple[str, str, str], list[k.Pod]] = defaultdict(list)
+        for p in self.pods:
+            ns = p.metadata.namespace or ""
+            for ref in p.metadata.owner_references:
+                kind, name = ref.kind, ref.name
+                if kind == "ReplicaSet" and "-" in name:
+                    dep = name.rsplit("-", 1)[0]
+                    if (ns, dep) in deployments:
+                        kind, name = "Deployment", dep
+                out[(ns, kind, name)].append(p)
+        return {key: tuple(v) for key, v in out.items()}
+
+    def owner_of(self, pod: k.Pod) -> ObjectRef | None:
+        """The workload that owns a pod (Deployment, StatefulSet, DaemonSet, Job...)."""
+        ns = pod.metadata.namespace
+        deployments = self._deployment_keys
+        for ref in pod.metadata.owner_references:
+            if ref.kind == "ReplicaSet" and "-" in ref.name:
+                dep = ref.name.rsplit("-", 1)[0]
+                if (ns or "", dep) in deployments:
+                    return ObjectRef("Deployment", ns, dep)
+            return ObjectRef(ref.kind, ns, ref.name)
+        return None
+
+    @cached_property
+    def _deployment_keys(self) -> frozenset[tuple[str, str]]:
+        return frozenset(_key(d.metadata) for d in self.deployments)
+
+    @cached_property
+    def pvcs_by_key(self) -> dict[tuple[str, str], k.PersistentVolumeClaim]:
+        return {_key(c.metadata): c for c in self.pvcs}
+
+    @cached_property
+    def pvs_by_name(self) -> dict[str, k.PersistentVolume]:
+        return {v.metadata.name: v for v in self.pvs}
+
+    @cached_property
+    def pvs_by_claim(self) -> dict[tuple[str, str], k.PersistentVolume]:
+        out = {}
+        for v in self.pvs:
+            ref = v.spec.claim_ref
+            if ref is not None and ref.name:
+                out[(ref.namespace or "", ref.name)] = v
+        return out
+
+    def pv_for_claim(self, namespace: str, claim: str) -> k.PersistentVolume | None:
+        """The PV bound to a PVC (by the PVC's ``volumeName``, else the PV's ``claimRef``)."""
+        pvc = self.pvcs_by_key.get((namespace, claim))
+        if pvc is not None and pvc.spec.volume_name:
+            pv = self.pvs_by_name.get(pvc.spec.volume_name)
+            if pv is not None:
+                return pv
+        return self.pvs_by_claim.get((namespace, claim))
+
+    @cached_property
+    def storage_classes_by_name(self) -> dict[str, k.StorageClass]:
+        return {s.metadata.name: s for s in self.storage_classes}
+
+    @cached_property
+    def default_storage_class(self) -> k.StorageClass | None:
+        for s in self.storage_classes:
+            ann = s.metadata.annotations
+            if ann.get("storageclass.kubernetes.io/is-default-class") == "true" or ann.get(
+                "storageclass.beta.kubernetes.io/is-default-class"
+            ) == "true":
+                return s
+        return None
+
+    def storage_class_of(self, pvc: k.PersistentVolumeClaim) -> k.StorageClass | None:
+        """The StorageClass a PVC names (or the default class when it names none)."""
+        name = pvc.spec.storage_class_name
+        if name is None:
+            return self.default_storage_class
+        return self.storage_classes_by_name.get(name)
+
+    @cached_property
+    def service_accounts_by_key(self) -> dict[tuple[str, str], k.ServiceAccount]:
+        return {_key(s.metadata): s for s in self.service_accounts}
+
+    @cached_property
+    def services_by_key(self) -> dict[tuple[str, str], k.Service]:
+        return {_key(s.metadata): s for s in self.services}
+
+    @cached_property
+    def endpoints_by_key(self) -> dict[tuple[str, str], k.Endpoints]:
+        return {_key(e.metadata): e for e in self.endpoints}
+
+    @cached_property
+    def endpoint_slices_by_service(self) -> dict[tuple[str, str], tuple[k.EndpointSlice, ...]]:
+        out: dict[tuple[str, str], list[k.EndpointSlice]] = defaultdict(list)
+        for s in self.endpoint_slices:
+            svc = s.metadata.labels.get("kubernetes.io/service-name")
+            if svc:
+                out[(s.metadata.namespace or "", svc)].append(s)
+        return {key: tuple(v) for key, v in out.items()}
+
+    @cached_property
+    def events_by_object(self) -> dict[tuple[str, str, str], tuple[k.Event, ...]]:
+        """Events by (kind, namespace, name) of the involved object, oldest first."""
+        out: dict[tuple[str, str, str], list[k.Event]] = defaultdict(list)
+        for e in self.events:
+            io = e.involved_object
+            out[(io.kind or "", io.namespace or "", io.name or "")].append(e)
+        return {key: tuple(sorted(v, key=lambda e: e.time or "")) for key, v in out.items()}
+
+    def events_for(self, kind: str, namespace: str | None, name: str) -> tuple[k.Event, ...]:
+        """Events about one object, oldest first."""
+        return self.events_by_object.get((kind, namespace or "", name), ())
+
+    def pods_matching(self, namespace: str | None, selector: dict[str, str]) -> Iterator[k.Pod]:
+        """Pods in a namespace whose labels include every ``selector`` pair (Service style)."""
+        if not selector:
+            return
+        for p in self.pods_by_namespace.get(namespace or "", ()):
+            labels = p.metadata.labels
+            if all(labels.get(key) == v for key, v in selector.items()):
+                yield p
+
+    def pods_selected(
+        self, namespace: str | None, selector: k.LabelSelector | None
+    ) -> Iterator[k.Pod]:
+        """Pods in a namespace matched by a LabelSelector (PDB, NetworkPolicy style)."""
+        for p in self.pods_by_namespace.get(namespace or "", ()):
+            if selector_matches(selector, p.metadata.labels):
+                yield p
+
+    def service_account_of(self, pod: k.Pod) -> str:
+        """The pod's ServiceAccount name (``default`` when unset)."""
+        return pod.spec.service_account_name or pod.spec.service_account or "default"
+
+    def user_namespaces(self) -> Iterable[str]:
+        """Namespaces that are not Kubernetes' or the cloud's own system namespaces."""
+        names = {n.metadata.name for n in self.namespaces} | set(self.pods_by_namespace)
+        return sorted(n for n in names if not is_system_namespace(n))
+
+
+_SYSTEM_NAMESPACES = frozenset(
+    {
+        "kube-system", "kube-public", "kube-node-lease", "gatekeeper-system", "gke-managed-system",
+        "gke-gmp-system", "gmp-system", "gke-managed-cim", "gke-managed-filestorecsi",
+        "gke-managed-parallelstorecsi", "calico-system", "tigera-operator", "azure-arc",
+        "amazon-cloudwatch", "aws-observability", "cert-manager", "keda", "kube-keda",
+        "ingress-nginx", "monitoring", "istio-system", "cilium", "karpenter", "app-routing-system",
+    }
+)
+
+
+def is_system_namespace(name: str | None) -> bool:
+    """Kubernetes', the cloud's and common platform add-ons' namespaces."""
+    return name in _SYSTEM_NAMESPACES

@@ -1,0 +1,192 @@
+"""Findings, evidence and chains: what rules produce and renderers show."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+
+from attrs import field, frozen
+
+__all__ = [
+    "Chain",
+    "ChecklistItem",
+    "Evidence",
+    "Finding",
+    "Loop",
+    "ObjectRef",
+    "Severity",
+    "Status",
+    "finding_id",
+]
+
+
+class Loop(str, enum.Enum):
+    """The four control loops plus observability."""
+
+    IDENTITY = "identity"
+    COMPUTE = "compute"
+    NETWORK = "network"
+    STORAGE = "storage"
+    OBSERVABILITY = "observability"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Severity(enum.IntEnum):
+    """Finding severity, ordered so that ``Severity.HIGH > Severity.MEDIUM``."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """Lower-case name as used in JSON and on the command line."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """``"high"`` → :attr:`HIGH`.
+
+        Raises:
+            ValueError: not a severity name.
+        """
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of {names})") from None
+
+
+@frozen(order=True)
+class ObjectRef:
+    """A Kubernetes (or cloud) object a finding is about: ``Pod/shop/api-7d9``."""
+
+    kind: str
+    namespace: str | None
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> ObjectRef:
+        """Parse ``KIND/NAMESPACE/NAME`` or ``KIND/NAME`` (cluster-scoped).
+
+        Raises:
+            ValueError: not of that shape.
+        """
+        parts = text.strip().split("/")
+        if len(parts) == 3 and all(parts):
+            return cls(parts[0], parts[1], parts[2])
+        if len(parts) == 2 and all(parts):
+            return cls(parts[0], None, parts[1])
+        raise ValueError(f"expected KIND/NAMESPACE/NAME or KIND/NAME, got {text!r}")
+
+
+@frozen
+class Evidence:
+    """One piece of evidence: where it comes from, what it refers to, what it says.
+
+    Args:
+        source: ``kubernetes``, ``aws``, ``azure``, ``gcp``.
+        ref: the object or API call cited (``Event/shop/orders-db-0.17a``,
+            ``aws ec2:DescribeVolumes vol-0abc``).
+        detail: what it shows, in words.
+        time: an RFC 3339 timestamp when the evidence is an event in time.
+    """
+
+    source: str
+    ref: str
+    detail: str
+    time: str | None = None
+
+
+def finding_id(rule: str, subject: ObjectRef, key: str = "") -> str:
+    """Stable id of a finding: a short hash of (rule, subject[, key])."""
+    text = f"{rule}|{subject}|{key}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@frozen
+class Finding:
+    """One diagnosis about one object.
+
+    ``caused_by`` holds the ids of findings that explain this one (filled by
+    :mod:`r2c_clouds.chains`); ``related`` holds other objects this finding concerns (the
+    PV of a PVC, the node a pod was placed on), which chains use to link findings.
+    """
+
+    id: str
+    rule: str
+    loop: Loop
+    severity: Severity
+    subject: ObjectRef
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    caused_by: tuple[str, ...] = ()
+    related: tuple[ObjectRef, ...] = ()
+    remediation: str = ""
+    docs: str = ""
+    time: str | None = field(default=None, eq=False)
+
+    @property
+    def sort_key(self) -> tuple[int, str, str, str]:
+        """Deterministic order: most severe first, then rule, subject, id."""
+        return (-int(self.severity), self.rule, str(self.subject), self.id)
+
+
+@frozen
+class Chain:
+    """A cause chain from one symptom down to its root causes.
+
+    Args:
+        symptom: id of the finding where the trouble shows.
+        root_causes: ids of the findings at the bottom (nothing causes them).
+        path: ids from the symptom to the root causes, in order (breadth first).
+        loops: the loops the path crosses, in order of appearance.
+        summary: one sentence a person reads.
+    """
+
+    symptom: str
+    root_causes: tuple[str, ...]
+    path: tuple[str, ...]
+    loops: tuple[Loop, ...]
+    summary: str
+
+
+class Status(str, enum.Enum):
+    """Status of a checklist item."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    PARTIAL = "partial"
+    NOT_CHECKED = "not-checked"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@frozen
+class ChecklistItem:
+    """One line of the Cluster Readiness Checklist.
+
+    Args:
+        item: ``identity``, ``compute``, ``network``, ``storage``, ``observability``, or a
+            cloud-specific item such as ``azure.workload-identity-enabled``.
+        title: the line as the checklist words it.
+        status: pass / fail / partial / not-checked.
+        evidence: what the status rests on (findings, counts, cloud facts).
+        checks: the sub-checks and their status, ``(name, status)``.
+    """
+
+    item: str
+    title: str
+    status: Status
+    evidence: tuple[Evidence, ...] = ()
+    checks: tuple[tuple[str, Status], ...] = ()

@@ -1,0 +1,133 @@
+"""The Report: everything one scan found, and the ways to render it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from attrs import field, frozen
+
+from r2c_clouds.model.cloud import CloudFacts, NotChecked
+from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.model.findings import Chain, ChecklistItem, Finding, ObjectRef, Severity
+
+if TYPE_CHECKING:
+    from r2c_clouds.chains import Explanation
+
+__all__ = ["SCHEMA", "Report", "Stats"]
+
+#: The JSON report's schema id (documented in docs/report-format.md).
+SCHEMA = "r2c_clouds/report/v1"
+
+
+@frozen
+class Stats:
+    """Counts and timings of one scan.
+
+    Args:
+        objects: Kubernetes objects per kind.
+        api_calls: cloud API calls per operation.
+        duration_s: wall time of the whole scan.
+    """
+
+    objects: dict[str, int] = field(factory=dict)
+    api_calls: dict[str, int] = field(factory=dict)
+    duration_s: float = 0.0
+
+
+@frozen
+class Report:
+    """The result of :func:`r2c_clouds.scan`.
+
+    Attributes:
+        cluster: the scanned cluster state.
+        facts: the cloud facts used (``None`` when scanned without a cloud).
+        findings: every finding, most severe first.
+        chains: cause chains from symptoms to root causes.
+        checklist: the Cluster Readiness Checklist.
+        not_checked: what could not be checked, and why.
+        stats: counts and timings.
+        generated_at: RFC 3339 UTC time of the scan.
+    """
+
+    cluster: ClusterState
+    facts: CloudFacts | None
+    findings: tuple[Finding, ...]
+    chains: tuple[Chain, ...]
+    checklist: tuple[ChecklistItem, ...]
+    not_checked: tuple[NotChecked, ...]
+    stats: Stats
+    generated_at: str
+
+    def finding(self, finding_id: str) -> Finding:
+        """A finding by id.
+
+        Raises:
+            KeyError: no such finding.
+        """
+        for f in self.findings:
+            if f.id == finding_id:
+                return f
+        raise KeyError(finding_id)
+
+    def findings_for(self, subject: ObjectRef | str) -> tuple[Finding, ...]:
+        """Findings whose subject is ``subject`` (``"Pod/shop/api-7d9"`` or an ObjectRef)."""
+        ref = ObjectRef.parse(subject) if isinstance(subject, str) else subject
+        return tuple(f for f in self.findings if f.subject == ref)
+
+    def at_or_above(self, severity: Severity | str) -> tuple[Finding, ...]:
+        """Findings at or above a severity."""
+        sev = Severity.parse(severity) if isinstance(severity, str) else severity
+        return tuple(f for f in self.findings if f.severity >= sev)
+
+    def explain(self, subject: ObjectRef | str) -> Explanation:
+        """The cause chain and timeline of one object (``"Pod/shop/api-7d9"``).
+
+        Raises:
+            r2c_clouds.errors.BadInputError: the reference is malformed.
+        """
+        from r2c_clouds.chains import explain
+
+        return explain(self, subject)
+
+    # ------------------------------------------------------------------ renderers
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data in schema ``r2c_clouds/report/v1``."""
+        from r2c_clouds.report.json import report_dict
+
+        return report_dict(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The JSON report (schema ``r2c_clouds/report/v1``)."""
+        from r2c_clouds.report.json import render_json
+
+        return render_json(self, indent=indent)
+
+    def to_sarif(self) -> str:
+        """SARIF 2.1.0 for code-scanning dashboards."""
+        from r2c_clouds.report.sarif import render_sarif
+
+        return render_sarif(self)
+
+    def to_html(self) -> str:
+        """A self-contained HTML page."""
+        from r2c_clouds.report.html import render_html
+
+        return render_html(self)
+
+    def to_text(self, *, color: bool = False, width: int = 100) -> str:
+        """The human-readable text report (grouped by loop, chains drawn)."""
+        from r2c_clouds.report.text import render_text
+
+        return render_text(self, color=color, width=width)
+
+    def to_dataframe(self) -> Any:
+        """Findings as a pandas DataFrame (needs pandas: ``pip install 'r2c_clouds[pandas]'``)."""
+        from r2c_clouds.report.frame import to_dataframe
+
+        return to_dataframe(self)
+
+    def __rich__(self) -> Any:
+        from r2c_clouds.report.text import rich_renderable
+
+        return rich_renderable(self)

@@ -1,0 +1,3 @@
+"""compute loop rules."""
+
+from __future__ import annotations

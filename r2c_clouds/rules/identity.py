@@ -1,0 +1,3 @@
+"""identity loop rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""network loop rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""observability loop rules."""
+
+from __future__ import annotations

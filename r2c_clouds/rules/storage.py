@@ -1,0 +1,3 @@
+"""storage loop rules."""
+
+from __future__ import annotations
