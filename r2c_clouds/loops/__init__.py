@@ -19,7 +19,13 @@ from r2c_clouds.loops.identity import (
     identity_questions,
 )
 from r2c_clouds.loops.network import NetworkAnswer, NetworkLoop, NetworkQuestions, network_questions
-from r2c_clouds.loops.storage import StorageAnswer, StorageLoop, StorageQuestions, VolumeRef, storage_questions
+from r2c_clouds.loops.storage import (
+    StorageAnswer,
+    StorageLoop,
+    StorageQuestions,
+    VolumeRef,
+    storage_questions,
+)
 
 __all__ = [
     "ComputeAnswer",

@@ -20,8 +20,8 @@ __all__ = [
     "IdentityLoop",
     "IdentityQuestions",
     "WorkloadIdentityRef",
-    "image_registry",
     "identity_questions",
+    "image_registry",
 ]
 
 #: ServiceAccount annotations that name a cloud identity, by mechanism.

@@ -13,7 +13,7 @@ Secret values are never kept: :class:`Secret` holds metadata, ``type`` and key n
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 
@@ -53,8 +53,8 @@ __all__ = [
 ]
 
 #: A resource quantity as it appears on the wire ("500m", "2Gi") or in hand-written YAML (1, 0.5).
-Quantity = Union[str, int, float]
-IntOrString = Union[int, str]
+Quantity = str | int | float
+IntOrString = int | str
 
 
 class _S(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
@@ -64,14 +64,14 @@ class _S(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_default
 # --------------------------------------------------------------------------- metadata
 
 
-class OwnerReference(_S):
+class OwnerReference(_S, frozen=True):
     kind: str = ""
     name: str = ""
     uid: str = ""
     controller: bool = False
 
 
-class ObjectMeta(_S):
+class ObjectMeta(_S, frozen=True):
     name: str
     namespace: str | None = None
     uid: str | None = None
@@ -83,13 +83,13 @@ class ObjectMeta(_S):
     generate_name: str | None = None
 
 
-class LabelSelectorRequirement(_S):
+class LabelSelectorRequirement(_S, frozen=True):
     key: str
     operator: str
     values: list[str] = []
 
 
-class LabelSelector(_S):
+class LabelSelector(_S, frozen=True):
     match_labels: dict[str, str] = {}
     match_expressions: list[LabelSelectorRequirement] = []
 
@@ -97,39 +97,39 @@ class LabelSelector(_S):
 # --------------------------------------------------------------------------- pods
 
 
-class ResourceRequirements(_S):
+class ResourceRequirements(_S, frozen=True):
     requests: dict[str, Quantity] = {}
     limits: dict[str, Quantity] = {}
 
 
-class SecretKeySelector(_S):
+class SecretKeySelector(_S, frozen=True):
     name: str | None = None
     key: str | None = None
 
 
-class EnvVarSource(_S):
+class EnvVarSource(_S, frozen=True):
     secret_key_ref: SecretKeySelector | None = None
     config_map_key_ref: SecretKeySelector | None = None
     field_ref: dict[str, Any] | None = None
 
 
-class EnvVar(_S):
+class EnvVar(_S, frozen=True):
     name: str
     value: str | None = None
     value_from: EnvVarSource | None = None
 
 
-class NameRef(_S):
+class NameRef(_S, frozen=True):
     name: str | None = None
 
 
-class EnvFromSource(_S):
+class EnvFromSource(_S, frozen=True):
     secret_ref: NameRef | None = None
     config_map_ref: NameRef | None = None
     prefix: str | None = None
 
 
-class Probe(_S):
+class Probe(_S, frozen=True):
     http_get: dict[str, Any] | None = None
     tcp_socket: dict[str, Any] | None = None
     exec: dict[str, Any] | None = None
@@ -140,13 +140,13 @@ class Probe(_S):
     failure_threshold: int | None = None
 
 
-class ContainerPort(_S):
+class ContainerPort(_S, frozen=True):
     container_port: int
     name: str | None = None
     protocol: str | None = None
 
 
-class Container(_S):
+class Container(_S, frozen=True):
     name: str
     image: str | None = None
     resources: ResourceRequirements = ResourceRequirements()
@@ -162,37 +162,37 @@ class Container(_S):
     restart_policy: str | None = None  # native sidecars (initContainers with restartPolicy: Always)
 
 
-class Toleration(_S):
+class Toleration(_S, frozen=True):
     key: str | None = None
     operator: str | None = None
     value: str | None = None
     effect: str | None = None
 
 
-class PVCSource(_S):
+class PVCSource(_S, frozen=True):
     claim_name: str
     read_only: bool = False
 
 
-class SecretVolumeSource(_S):
+class SecretVolumeSource(_S, frozen=True):
     secret_name: str | None = None
 
 
-class Volume(_S):
+class Volume(_S, frozen=True):
     name: str
     persistent_volume_claim: PVCSource | None = None
     secret: SecretVolumeSource | None = None
     ephemeral: dict[str, Any] | None = None
 
 
-class TopologySpreadConstraint(_S):
+class TopologySpreadConstraint(_S, frozen=True):
     max_skew: int = 1
     topology_key: str = ""
     when_unsatisfiable: str = "DoNotSchedule"
     label_selector: LabelSelector | None = None
 
 
-class PodSpec(_S):
+class PodSpec(_S, frozen=True):
     containers: list[Container] = []
     init_containers: list[Container] = []
     node_name: str | None = None
@@ -210,24 +210,24 @@ class PodSpec(_S):
     scheduler_name: str | None = None
 
 
-class ContainerStateWaiting(_S):
+class ContainerStateWaiting(_S, frozen=True):
     reason: str | None = None
     message: str | None = None
 
 
-class ContainerStateTerminated(_S):
+class ContainerStateTerminated(_S, frozen=True):
     reason: str | None = None
     exit_code: int | None = None
     finished_at: str | None = None
 
 
-class ContainerState(_S):
+class ContainerState(_S, frozen=True):
     waiting: ContainerStateWaiting | None = None
     terminated: ContainerStateTerminated | None = None
     running: dict[str, Any] | None = None
 
 
-class ContainerStatus(_S):
+class ContainerStatus(_S, frozen=True):
     name: str
     ready: bool = False
     restart_count: int = 0
@@ -236,7 +236,7 @@ class ContainerStatus(_S):
     last_state: ContainerState = ContainerState()
 
 
-class Condition(_S):
+class Condition(_S, frozen=True):
     type: str
     status: str
     reason: str | None = None
@@ -244,7 +244,7 @@ class Condition(_S):
     last_transition_time: str | None = None
 
 
-class PodStatus(_S):
+class PodStatus(_S, frozen=True):
     phase: str | None = None
     conditions: list[Condition] = []
     container_statuses: list[ContainerStatus] = []
@@ -257,13 +257,13 @@ class PodStatus(_S):
     nominated_node_name: str | None = None
 
 
-class Pod(_S):
+class Pod(_S, frozen=True):
     metadata: ObjectMeta
     spec: PodSpec = PodSpec()
     status: PodStatus = PodStatus()
 
 
-class PodTemplateSpec(_S):
+class PodTemplateSpec(_S, frozen=True):
     metadata: ObjectMeta | None = None
     spec: PodSpec = PodSpec()
 
@@ -271,31 +271,31 @@ class PodTemplateSpec(_S):
 # --------------------------------------------------------------------------- nodes, namespaces
 
 
-class Taint(_S):
+class Taint(_S, frozen=True):
     key: str
     effect: str
     value: str | None = None
 
 
-class NodeSpec(_S):
+class NodeSpec(_S, frozen=True):
     provider_id: str | None = msgspec.field(default=None, name="providerID")
     taints: list[Taint] = []
     unschedulable: bool = False
     pod_cidr: str | None = msgspec.field(default=None, name="podCIDR")
 
 
-class NodeAddress(_S):
+class NodeAddress(_S, frozen=True):
     type: str
     address: str
 
 
-class NodeSystemInfo(_S):
+class NodeSystemInfo(_S, frozen=True):
     kubelet_version: str | None = None
     os_image: str | None = None
     container_runtime_version: str | None = None
 
 
-class NodeStatus(_S):
+class NodeStatus(_S, frozen=True):
     capacity: dict[str, Quantity] = {}
     allocatable: dict[str, Quantity] = {}
     conditions: list[Condition] = []
@@ -303,13 +303,13 @@ class NodeStatus(_S):
     node_info: NodeSystemInfo | None = None
 
 
-class Node(_S):
+class Node(_S, frozen=True):
     metadata: ObjectMeta
     spec: NodeSpec = NodeSpec()
     status: NodeStatus = NodeStatus()
 
 
-class Namespace(_S):
+class Namespace(_S, frozen=True):
     metadata: ObjectMeta
     status: dict[str, Any] = {}
 
@@ -317,7 +317,7 @@ class Namespace(_S):
 # --------------------------------------------------------------------------- network
 
 
-class ServicePort(_S):
+class ServicePort(_S, frozen=True):
     port: int
     name: str | None = None
     protocol: str | None = None
@@ -325,7 +325,7 @@ class ServicePort(_S):
     node_port: int | None = None
 
 
-class ServiceSpec(_S):
+class ServiceSpec(_S, frozen=True):
     type: str | None = None
     selector: dict[str, str] = {}
     ports: list[ServicePort] = []
@@ -336,34 +336,34 @@ class ServiceSpec(_S):
     external_traffic_policy: str | None = None
 
 
-class Service(_S):
+class Service(_S, frozen=True):
     metadata: ObjectMeta
     spec: ServiceSpec = ServiceSpec()
 
 
-class EndpointAddress(_S):
+class EndpointAddress(_S, frozen=True):
     ip: str | None = None
     node_name: str | None = None
     target_ref: dict[str, Any] | None = None
 
 
-class EndpointSubset(_S):
+class EndpointSubset(_S, frozen=True):
     addresses: list[EndpointAddress] = []
     not_ready_addresses: list[EndpointAddress] = []
 
 
-class Endpoints(_S):
+class Endpoints(_S, frozen=True):
     metadata: ObjectMeta
     subsets: list[EndpointSubset] = []
 
 
-class EndpointConditions(_S):
+class EndpointConditions(_S, frozen=True):
     ready: bool | None = None
     serving: bool | None = None
     terminating: bool | None = None
 
 
-class Endpoint(_S):
+class Endpoint(_S, frozen=True):
     addresses: list[str] = []
     conditions: EndpointConditions = EndpointConditions()
     node_name: str | None = None
@@ -371,55 +371,55 @@ class Endpoint(_S):
     target_ref: dict[str, Any] | None = None
 
 
-class EndpointSlice(_S):
+class EndpointSlice(_S, frozen=True):
     metadata: ObjectMeta
     address_type: str | None = None
     endpoints: list[Endpoint] = []
 
 
-class IngressBackendService(_S):
+class IngressBackendService(_S, frozen=True):
     name: str
     port: dict[str, Any] = {}
 
 
-class IngressBackend(_S):
+class IngressBackend(_S, frozen=True):
     service: IngressBackendService | None = None
 
 
-class HTTPIngressPath(_S):
+class HTTPIngressPath(_S, frozen=True):
     backend: IngressBackend
     path: str | None = None
     path_type: str | None = None
 
 
-class HTTPIngressRuleValue(_S):
+class HTTPIngressRuleValue(_S, frozen=True):
     paths: list[HTTPIngressPath] = []
 
 
-class IngressRule(_S):
+class IngressRule(_S, frozen=True):
     host: str | None = None
     http: HTTPIngressRuleValue | None = None
 
 
-class IngressSpec(_S):
+class IngressSpec(_S, frozen=True):
     ingress_class_name: str | None = None
     default_backend: IngressBackend | None = None
     rules: list[IngressRule] = []
 
 
-class Ingress(_S):
+class Ingress(_S, frozen=True):
     metadata: ObjectMeta
     spec: IngressSpec = IngressSpec()
 
 
-class NetworkPolicySpec(_S):
+class NetworkPolicySpec(_S, frozen=True):
     pod_selector: LabelSelector = LabelSelector()
     policy_types: list[str] = []
     ingress: list[dict[str, Any]] = []
     egress: list[dict[str, Any]] = []
 
 
-class NetworkPolicy(_S):
+class NetworkPolicy(_S, frozen=True):
     metadata: ObjectMeta
     spec: NetworkPolicySpec = NetworkPolicySpec()
 
@@ -427,11 +427,11 @@ class NetworkPolicy(_S):
 # --------------------------------------------------------------------------- storage
 
 
-class PVCResources(_S):
+class PVCResources(_S, frozen=True):
     requests: dict[str, Quantity] = {}
 
 
-class PVCSpec(_S):
+class PVCSpec(_S, frozen=True):
     storage_class_name: str | None = None
     volume_name: str | None = None
     access_modes: list[str] = []
@@ -439,67 +439,67 @@ class PVCSpec(_S):
     volume_mode: str | None = None
 
 
-class PVCStatus(_S):
+class PVCStatus(_S, frozen=True):
     phase: str | None = None
     capacity: dict[str, Quantity] = {}
 
 
-class PersistentVolumeClaim(_S):
+class PersistentVolumeClaim(_S, frozen=True):
     metadata: ObjectMeta
     spec: PVCSpec = PVCSpec()
     status: PVCStatus = PVCStatus()
 
 
-class CSIVolumeSource(_S):
+class CSIVolumeSource(_S, frozen=True):
     driver: str
     volume_handle: str
     fs_type: str | None = None
     volume_attributes: dict[str, str] = {}
 
 
-class AWSElasticBlockStore(_S):
+class AWSElasticBlockStore(_S, frozen=True):
     volume_id: str = msgspec.field(name="volumeID")
     fs_type: str | None = None
 
 
-class AzureDiskSource(_S):
+class AzureDiskSource(_S, frozen=True):
     disk_name: str | None = None
     disk_uri: str | None = msgspec.field(default=None, name="diskURI")
     kind: str | None = None
 
 
-class GCEPersistentDisk(_S):
+class GCEPersistentDisk(_S, frozen=True):
     pd_name: str
     fs_type: str | None = None
 
 
-class ObjectReference(_S):
+class ObjectReference(_S, frozen=True):
     kind: str | None = None
     namespace: str | None = None
     name: str | None = None
     uid: str | None = None
 
 
-class NodeSelectorRequirement(_S):
+class NodeSelectorRequirement(_S, frozen=True):
     key: str
     operator: str
     values: list[str] = []
 
 
-class NodeSelectorTerm(_S):
+class NodeSelectorTerm(_S, frozen=True):
     match_expressions: list[NodeSelectorRequirement] = []
     match_fields: list[NodeSelectorRequirement] = []
 
 
-class NodeSelector(_S):
+class NodeSelector(_S, frozen=True):
     node_selector_terms: list[NodeSelectorTerm] = []
 
 
-class VolumeNodeAffinity(_S):
+class VolumeNodeAffinity(_S, frozen=True):
     required: NodeSelector | None = None
 
 
-class PVSpec(_S):
+class PVSpec(_S, frozen=True):
     capacity: dict[str, Quantity] = {}
     storage_class_name: str | None = None
     claim_ref: ObjectReference | None = None
@@ -512,26 +512,26 @@ class PVSpec(_S):
     persistent_volume_reclaim_policy: str | None = None
 
 
-class PVStatus(_S):
+class PVStatus(_S, frozen=True):
     phase: str | None = None
 
 
-class PersistentVolume(_S):
+class PersistentVolume(_S, frozen=True):
     metadata: ObjectMeta
     spec: PVSpec = PVSpec()
     status: PVStatus = PVStatus()
 
 
-class TopologySelectorLabelRequirement(_S):
+class TopologySelectorLabelRequirement(_S, frozen=True):
     key: str
     values: list[str] = []
 
 
-class TopologySelectorTerm(_S):
+class TopologySelectorTerm(_S, frozen=True):
     match_label_expressions: list[TopologySelectorLabelRequirement] = []
 
 
-class StorageClass(_S):
+class StorageClass(_S, frozen=True):
     metadata: ObjectMeta
     provisioner: str = ""
     parameters: dict[str, str] = {}
@@ -544,32 +544,32 @@ class StorageClass(_S):
 # --------------------------------------------------------------------------- identity
 
 
-class ServiceAccount(_S):
+class ServiceAccount(_S, frozen=True):
     metadata: ObjectMeta
     image_pull_secrets: list[NameRef] = []
     automount_service_account_token: bool | None = None
 
 
-class RoleRef(_S):
+class RoleRef(_S, frozen=True):
     kind: str
     name: str
     api_group: str | None = None
 
 
-class Subject(_S):
+class Subject(_S, frozen=True):
     kind: str
     name: str
     namespace: str | None = None
     api_group: str | None = None
 
 
-class ClusterRoleBinding(_S):
+class ClusterRoleBinding(_S, frozen=True):
     metadata: ObjectMeta
     role_ref: RoleRef
     subjects: list[Subject] = []
 
 
-class RoleBinding(_S):
+class RoleBinding(_S, frozen=True):
     metadata: ObjectMeta
     role_ref: RoleRef
     subjects: list[Subject] = []
@@ -586,7 +586,7 @@ class Secret(msgspec.Struct, frozen=True, kw_only=True):
     keys: tuple[str, ...] = ()
 
 
-class SecretWire(_S):
+class SecretWire(_S, frozen=True):
     """Wire shape of a Secret: values are kept as undecoded raw slices and discarded at once."""
 
     metadata: ObjectMeta
@@ -599,7 +599,7 @@ class SecretWire(_S):
         return Secret(metadata=self.metadata, type=self.type, keys=keys)
 
 
-class ConfigMap(_S):
+class ConfigMap(_S, frozen=True):
     """A ConfigMap's metadata and data. Data is kept because CNI settings (calico-config
     ``veth_mtu``, cilium-config ``mtu``) live there; binaryData is not kept."""
 
@@ -610,34 +610,34 @@ class ConfigMap(_S):
 # --------------------------------------------------------------------------- compute
 
 
-class PodDisruptionBudgetSpec(_S):
+class PodDisruptionBudgetSpec(_S, frozen=True):
     min_available: IntOrString | None = None
     max_unavailable: IntOrString | None = None
     selector: LabelSelector | None = None
     unhealthy_pod_eviction_policy: str | None = None
 
 
-class PodDisruptionBudgetStatus(_S):
+class PodDisruptionBudgetStatus(_S, frozen=True):
     current_healthy: int = 0
     desired_healthy: int = 0
     disruptions_allowed: int = 0
     expected_pods: int = 0
 
 
-class PodDisruptionBudget(_S):
+class PodDisruptionBudget(_S, frozen=True):
     metadata: ObjectMeta
     spec: PodDisruptionBudgetSpec = PodDisruptionBudgetSpec()
     status: PodDisruptionBudgetStatus = PodDisruptionBudgetStatus()
 
 
-class PriorityClass(_S):
+class PriorityClass(_S, frozen=True):
     metadata: ObjectMeta
     value: int = 0
     global_default: bool = False
     preemption_policy: str | None = None
 
 
-class WorkloadStatus(_S):
+class WorkloadStatus(_S, frozen=True):
     replicas: int = 0
     ready_replicas: int = 0
     updated_replicas: int = 0
@@ -652,25 +652,25 @@ class WorkloadStatus(_S):
     conditions: list[Condition] = []
 
 
-class DeploymentSpec(_S):
+class DeploymentSpec(_S, frozen=True):
     replicas: int | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec = PodTemplateSpec()
     strategy: dict[str, Any] = {}
 
 
-class Deployment(_S):
+class Deployment(_S, frozen=True):
     metadata: ObjectMeta
     spec: DeploymentSpec = DeploymentSpec()
     status: WorkloadStatus = WorkloadStatus()
 
 
-class VolumeClaimTemplate(_S):
+class VolumeClaimTemplate(_S, frozen=True):
     metadata: ObjectMeta
     spec: PVCSpec = PVCSpec()
 
 
-class StatefulSetSpec(_S):
+class StatefulSetSpec(_S, frozen=True):
     replicas: int | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec = PodTemplateSpec()
@@ -680,29 +680,29 @@ class StatefulSetSpec(_S):
     update_strategy: dict[str, Any] = {}
 
 
-class StatefulSet(_S):
+class StatefulSet(_S, frozen=True):
     metadata: ObjectMeta
     spec: StatefulSetSpec = StatefulSetSpec()
     status: WorkloadStatus = WorkloadStatus()
 
 
-class DaemonSetSpec(_S):
+class DaemonSetSpec(_S, frozen=True):
     selector: LabelSelector | None = None
     template: PodTemplateSpec = PodTemplateSpec()
 
 
-class DaemonSet(_S):
+class DaemonSet(_S, frozen=True):
     metadata: ObjectMeta
     spec: DaemonSetSpec = DaemonSetSpec()
     status: WorkloadStatus = WorkloadStatus()
 
 
-class EventSource(_S):
+class EventSource(_S, frozen=True):
     component: str | None = None
     host: str | None = None
 
 
-class Event(_S):
+class Event(_S, frozen=True):
     """A core/v1 Event (events.k8s.io/v1 Events are mapped onto the same fields on load)."""
 
     metadata: ObjectMeta
@@ -731,14 +731,14 @@ class Event(_S):
 # --------------------------------------------------------------------------- custom resources the rules know
 
 
-class ScaledObjectSpec(_S):
+class ScaledObjectSpec(_S, frozen=True):
     scale_target_ref: dict[str, Any] = {}
     min_replica_count: int | None = None
     max_replica_count: int | None = None
     triggers: list[dict[str, Any]] = []
 
 
-class ScaledObject(_S):
+class ScaledObject(_S, frozen=True):
     """KEDA ``keda.sh/v1alpha1`` ScaledObject."""
 
     metadata: ObjectMeta
@@ -746,7 +746,7 @@ class ScaledObject(_S):
     status: dict[str, Any] = {}
 
 
-class ServiceMonitor(_S):
+class ServiceMonitor(_S, frozen=True):
     """Prometheus Operator ``monitoring.coreos.com/v1`` ServiceMonitor."""
 
     metadata: ObjectMeta
@@ -754,32 +754,32 @@ class ServiceMonitor(_S):
 
 
 #: Any of the typed kinds above.
-KindStruct = Union[
-    Pod,
-    Node,
-    Namespace,
-    Service,
-    Endpoints,
-    EndpointSlice,
-    Ingress,
-    NetworkPolicy,
-    PersistentVolumeClaim,
-    PersistentVolume,
-    StorageClass,
-    ServiceAccount,
-    ClusterRoleBinding,
-    RoleBinding,
-    PodDisruptionBudget,
-    PriorityClass,
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    Event,
-    ConfigMap,
-    Secret,
-    ScaledObject,
-    ServiceMonitor,
-]
+KindStruct = (
+    Pod
+    | Node
+    | Namespace
+    | Service
+    | Endpoints
+    | EndpointSlice
+    | Ingress
+    | NetworkPolicy
+    | PersistentVolumeClaim
+    | PersistentVolume
+    | StorageClass
+    | ServiceAccount
+    | ClusterRoleBinding
+    | RoleBinding
+    | PodDisruptionBudget
+    | PriorityClass
+    | Deployment
+    | StatefulSet
+    | DaemonSet
+    | Event
+    | ConfigMap
+    | Secret
+    | ScaledObject
+    | ServiceMonitor
+)
 
 
 # --------------------------------------------------------------------------- quantities

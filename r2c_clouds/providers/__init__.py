@@ -1,6 +1,12 @@
 """Cloud provider plugins and their registry (entry-point group ``r2c_clouds.providers``)."""
 
 from r2c_clouds.providers._gather import gather_facts
-from r2c_clouds.providers._registry import GROUP, detect_cloud, load_provider, make_provider, provider_names
+from r2c_clouds.providers._registry import (
+    GROUP,
+    detect_cloud,
+    load_provider,
+    make_provider,
+    provider_names,
+)
 
 __all__ = ["GROUP", "detect_cloud", "gather_facts", "load_provider", "make_provider", "provider_names"]

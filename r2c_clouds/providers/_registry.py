@@ -31,7 +31,7 @@ def provider_names() -> list[str]:
     return sorted({ep.name for ep in entry_points(group=GROUP)})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_provider(name: str) -> Any:
     """Load the provider class registered as ``name``.
 
