@@ -63,7 +63,7 @@ def test_cluster_indexes() -> None:
         event("e0", "shop", ("Pod", "db-0"), "Pulled", "Pulled", type="Normal", time="2026-11-25T09:01:00Z"),
     ])
     assert [p.metadata.name for p in c.pods_by_node["n1"]] == ["api-7d9f8b6c5-abcde"]
-    assert {z for z in c.nodes_by_zone} == {"us-east-1a", "us-east-1b"}
+    assert set(c.nodes_by_zone) == {"us-east-1a", "us-east-1b"}
     assert node_zone(c.nodes_by_name["n2"]) == "us-east-1b"
     api = c.pods_by_key[("shop", "api-7d9f8b6c5-abcde")]
     assert c.owner_of(api) == ObjectRef("Deployment", "shop", "api")

@@ -59,7 +59,7 @@ def test_decorator_refuses_id_that_does_not_match_module_or_function() -> None:
 
 def test_runner_reports_rules_whose_kinds_were_not_captured() -> None:
     c = cluster([pod("p")], captured=("Pod",))
-    findings, not_checked = run_rules(c, None)
+    _, not_checked = run_rules(c, None)
     reasons = {nc.what: nc.reason for nc in not_checked}
     needing_pv = [s.id for s in iter_specs() if "PersistentVolume" in s.needs]
     assert needing_pv, "some rule reads PersistentVolumes"
