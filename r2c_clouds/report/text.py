@@ -1,0 +1,450 @@
+"""The text report: what a person reads in a terminal.
+
+Layout, top to bottom: a header (cluster, source, provider, counts by severity); the cause
+chains drawn as trees, symptom at the top; the findings grouped by loop and then by rule,
+each with its top evidence and the remediation; the Cluster Readiness Checklist; what was
+not checked; a footer with object counts, cloud API calls and the scan's duration.
+
+Long lists are cut with "... and N more", so the text stays readable (and fast to render)
+for 10,000 findings; the JSON report always holds everything.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from r2c_clouds.model.findings import (
+    ChecklistItem,
+    Evidence,
+    Finding,
+    Loop,
+    ObjectRef,
+    Severity,
+    Status,
+)
+
+if TYPE_CHECKING:
+    from r2c_clouds.mapping import MappingEntry
+    from r2c_clouds.report._report import Report
+    from r2c_clouds.rules._registry import RuleSpec
+
+__all__ = [
+    "SEVERITY_STYLE",
+    "render_checklist_text",
+    "render_mapping_text",
+    "render_rules_text",
+    "render_text",
+    "rich_renderable",
+    "to_text",
+]
+
+#: rich style per severity.
+SEVERITY_STYLE: dict[Severity, str] = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "blue",
+    Severity.INFO: "dim",
+}
+
+_STATUS_MARK: dict[Status, tuple[str, str]] = {
+    Status.PASS: ("✓ pass", "green"),
+    Status.FAIL: ("✗ fail", "red"),
+    Status.PARTIAL: ("~ partial", "yellow"),
+    Status.NOT_CHECKED: ("? not checked", "dim"),
+}
+
+#: findings shown in full per rule; the rest are listed by subject.
+MAX_PER_RULE = 5
+#: subjects listed after the detailed findings of one rule.
+MAX_SUBJECTS_LISTED = 8
+#: evidence lines shown per finding.
+MAX_EVIDENCE = 3
+#: chains drawn; the others are summarised.
+MAX_CHAINS = 10
+#: not-checked entries listed.
+MAX_NOT_CHECKED = 15
+#: characters of one evidence detail.
+MAX_DETAIL = 240
+
+
+def to_text(renderable: RenderableType, *, color: bool = False, width: int = 100) -> str:
+    """Render any rich renderable to a string, with ANSI colours or plain.
+
+    Args:
+        renderable: what to render.
+        color: emit ANSI colour codes.
+        width: the line width to wrap at.
+    """
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=width,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+        legacy_windows=False,
+    )
+    console.print(renderable)
+    text = console.export_text(styles=color)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+# ---------------------------------------------------------------------- pieces
+
+
+def _subject(ref: ObjectRef) -> str:
+    return f"{ref.kind} {ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind} {ref.name}"
+
+
+def _sev(sev: Severity) -> Text:
+    return Text(sev.label, style=SEVERITY_STYLE[sev])
+
+
+def _tag(f: Finding) -> Text:
+    """``[storage · high]`` with the severity coloured."""
+    return Text.assemble("[", (f.loop.value, "cyan"), " · ", _sev(f.severity), "]")
+
+
+def _clip(text: str, limit: int = MAX_DETAIL) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _evidence_line(ev: Evidence) -> Text:
+    line = Text.assemble(("↳ ", "dim"), (ev.source, "magenta"), "  ", (ev.ref, "dim"), "  ", _clip(ev.detail))
+    if ev.time:
+        line.append(f"  ({ev.time})", style="dim")
+    return line
+
+
+def _more(n: int, what: str = "more") -> Text:
+    return Text(f"... and {n} {what}", style="dim italic")
+
+
+def _counts(findings: Sequence[Finding]) -> Text:
+    by_sev = Counter(f.severity for f in findings)
+    out = Text()
+    for i, sev in enumerate(sorted(Severity, reverse=True)):
+        if i:
+            out.append(" · ", style="dim")
+        n = by_sev.get(sev, 0)
+        out.append(f"{n} {sev.label}", style=SEVERITY_STYLE[sev] if n else "dim")
+    return out
+
+
+def _header(report: Report) -> RenderableType:
+    data_cluster = report.cluster
+    facts = report.facts
+    name = data_cluster.name or (facts.cluster_name if facts is not None else None) or "(unnamed)"
+    title = Text.assemble(("r2c", "bold"), " · cluster ", (name, "bold"))
+    if data_cluster.server_version:
+        title.append(f" · Kubernetes {data_cluster.server_version}", style="dim")
+    where = Text.assemble(("source   ", "dim"), data_cluster.source)
+    if facts is not None:
+        prov = facts.provider + (f" ({facts.region})" if facts.region else "")
+    else:
+        prov = "none (Kubernetes objects only)"
+    provider = Text.assemble(("cloud    ", "dim"), prov)
+    found = Text.assemble(
+        ("findings ", "dim"),
+        (f"{len(report.findings)}  ", "bold"),
+        _counts(report.findings),
+        ("   chains ", "dim"),
+        (str(len(report.chains)), "bold"),
+    )
+    return Group(title, where, provider, found)
+
+
+def _section(title: str, count: int | None = None) -> Rule:
+    label = f"{title} ({count})" if count is not None else title
+    return Rule(Text(label, style="bold"), align="left", characters="─")
+
+
+# ---------------------------------------------------------------------- chains
+
+
+def _node_label(f: Finding, prefix: str = "") -> Text:
+    label = Text()
+    if prefix:
+        label.append(prefix, style="dim")
+    label.append(_subject(f.subject), style="bold")
+    label.append("  ")
+    label.append_text(_tag(f))
+    label.append("  ")
+    label.append(f.rule, style="dim")
+    label.append("\n")
+    label.append(_clip(f.message, 400))
+    return label
+
+
+def _chain_tree(symptom: Finding, by_id: dict[str, Finding]) -> Tree:
+    tree = Tree(_node_label(symptom), guide_style="dim")
+
+    def grow(node: Tree, f: Finding, seen: frozenset[str]) -> None:
+        for cid in f.caused_by:
+            cause = by_id.get(cid)
+            if cause is None or cid in seen:
+                continue
+            child = node.add(_node_label(cause, "caused by  "))
+            grow(child, cause, seen | {cid})
+
+    grow(tree, symptom, frozenset({symptom.id}))
+    return tree
+
+
+def _chains(report: Report, by_id: dict[str, Finding]) -> list[RenderableType]:
+    out: list[RenderableType] = [_section("Cause chains", len(report.chains))]
+    chains = sorted(
+        report.chains,
+        key=lambda c: (-int(by_id[c.symptom].severity) if c.symptom in by_id else 0, c.symptom),
+    )
+    for i, chain in enumerate(chains[:MAX_CHAINS], 1):
+        symptom = by_id.get(chain.symptom)
+        loops = " → ".join(loop.value for loop in chain.loops)
+        out.append(Text.assemble((f"{i}. ", "bold"), chain.summary, (f"   [{loops}]", "cyan")))
+        if symptom is not None:
+            out.append(Padding(_chain_tree(symptom, by_id), (0, 0, 1, 3)))
+    if len(chains) > MAX_CHAINS:
+        out.append(_more(len(chains) - MAX_CHAINS, "more chains (see --format json)"))
+    return out
+
+
+# ---------------------------------------------------------------------- findings
+
+
+def _finding_block(f: Finding) -> RenderableType:
+    head = Text.assemble(_sev(f.severity), "  ", (_subject(f.subject), "bold"))
+    lines: list[RenderableType] = [head, Padding(Text(f.message), (0, 0, 0, 2))]
+    for ev in f.evidence[:MAX_EVIDENCE]:
+        lines.append(Padding(_evidence_line(ev), (0, 0, 0, 2)))
+    if len(f.evidence) > MAX_EVIDENCE:
+        lines.append(Padding(_more(len(f.evidence) - MAX_EVIDENCE, "more evidence"), (0, 0, 0, 2)))
+    return Group(*lines)
+
+
+def _rule_titles() -> dict[str, str]:
+    try:
+        from r2c_clouds.rules import REGISTRY
+    except ImportError:  # pragma: no cover - the rules package is part of the core
+        return {}
+    return {rid: spec.title for rid, (spec, _) in REGISTRY.items()}
+
+
+def _findings(report: Report) -> list[RenderableType]:
+    titles = _rule_titles()
+    by_loop: dict[Loop, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for f in report.findings:
+        by_loop[f.loop][f.rule].append(f)
+    out: list[RenderableType] = []
+    for loop in Loop:
+        rules = by_loop.get(loop)
+        if not rules:
+            continue
+        total = sum(len(v) for v in rules.values())
+        out.append(_section(f"{loop.value}", total))
+        groups = sorted(rules.items(), key=lambda kv: (-max(int(f.severity) for f in kv[1]), kv[0]))
+        for rid, items in groups:
+            items.sort(key=lambda f: f.sort_key)
+            head = Text.assemble((rid, "bold cyan"))
+            if rid in titles:
+                head.append(f"  {titles[rid]}")
+            head.append(f"  ({len(items)})", style="dim")
+            block: list[RenderableType] = [head]
+            for f in items[:MAX_PER_RULE]:
+                block.append(Padding(_finding_block(f), (0, 0, 0, 2)))
+            rest = items[MAX_PER_RULE:]
+            if rest:
+                names = ", ".join(_subject(f.subject) for f in rest[:MAX_SUBJECTS_LISTED])
+                more = Text(f"... and {len(rest)} more: {names}", style="dim italic")
+                if len(rest) > MAX_SUBJECTS_LISTED:
+                    more.append(", …")
+                block.append(Padding(more, (0, 0, 0, 2)))
+            remediations = sorted({f.remediation for f in items if f.remediation})
+            for rem in remediations[:2]:
+                block.append(Padding(Text.assemble(("fix  ", "green bold"), rem), (0, 0, 0, 2)))
+            docs = sorted({f.docs for f in items if f.docs})
+            for url in docs[:1]:
+                block.append(Padding(Text.assemble(("docs ", "dim"), (url, "dim underline")), (0, 0, 0, 2)))
+            out.append(Padding(Group(*block), (0, 0, 1, 0)))
+    return out
+
+
+# ---------------------------------------------------------------------- checklist, not checked
+
+
+def _checklist_table(items: Sequence[ChecklistItem], *, evidence: bool = False) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=False)
+    table.add_column("status", no_wrap=True)
+    table.add_column("item", no_wrap=True, style="cyan")
+    table.add_column("checklist line")
+    for c in items:
+        mark, style = _STATUS_MARK[c.status]
+        body = Text(c.title)
+        for name, st in c.checks:
+            smark, sstyle = _STATUS_MARK[st]
+            body.append("\n  ")
+            body.append(smark.split(" ", 1)[0], style=sstyle)
+            body.append(f" {name}")
+        if evidence:
+            for ev in c.evidence[:MAX_EVIDENCE]:
+                body.append("\n  ")
+                body.append_text(_evidence_line(ev))
+        table.add_row(Text(mark, style=style), c.item, body)
+    return table
+
+
+def _not_checked(report: Report) -> list[RenderableType]:
+    items = sorted({(nc.what, nc.reason) for nc in report.not_checked})
+    out: list[RenderableType] = [_section("Not checked", len(items))]
+    for what, reason in items[:MAX_NOT_CHECKED]:
+        out.append(Text.assemble(("• ", "dim"), (what, "bold"), (" — ", "dim"), reason))
+    if len(items) > MAX_NOT_CHECKED:
+        out.append(_more(len(items) - MAX_NOT_CHECKED))
+    return out
+
+
+def _summary_counts(counts: dict[str, int], limit: int = 6) -> str:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{k} {v:,}" for k, v in ranked[:limit])
+    if len(ranked) > limit:
+        text += f", … {len(ranked) - limit} more"
+    return text
+
+
+def _footer(report: Report) -> RenderableType:
+    st = report.stats
+    objs = sum(st.objects.values())
+    calls = sum(st.api_calls.values())
+    line = Text(style="dim")
+    line.append(f"objects {objs:,}")
+    if st.objects:
+        line.append(f" ({_summary_counts(st.objects)})")
+    line.append(f" · cloud api calls {calls:,}")
+    if st.api_calls:
+        line.append(f" ({_summary_counts(st.api_calls)})")
+    line.append(f" · {st.duration_s:.2f} s · generated {report.generated_at}")
+    return line
+
+
+# ---------------------------------------------------------------------- public
+
+
+def rich_renderable(report: Report) -> RenderableType:
+    """The whole report as one rich renderable (``rich.print(report)`` uses it).
+
+    .. versionadded:: 0.1
+    """
+    by_id = {f.id: f for f in report.findings}
+    parts: list[RenderableType] = [_header(report), Text()]
+    if report.chains:
+        parts.extend(_chains(report, by_id))
+    if report.findings:
+        parts.extend(_findings(report))
+    else:
+        parts.append(Text("No findings.", style="green bold"))
+        parts.append(Text())
+    if report.checklist:
+        parts.append(_section("Cluster Readiness Checklist"))
+        parts.append(_checklist_table(report.checklist))
+        parts.append(Text())
+    if report.not_checked:
+        parts.extend(_not_checked(report))
+        parts.append(Text())
+    parts.append(_footer(report))
+    return Group(*parts)
+
+
+def render_text(report: Report, color: bool = False, width: int = 100) -> str:
+    """The human-readable report.
+
+    Args:
+        report: the result of :func:`r2c_clouds.scan`.
+        color: emit ANSI colours (severity colours, dim evidence).
+        width: the line width to wrap at.
+
+    Returns:
+        The report as text; plain (no escape codes) unless ``color``.
+
+    .. versionadded:: 0.1
+    """
+    return to_text(rich_renderable(report), color=color, width=width)
+
+
+def render_checklist_text(items: Sequence[ChecklistItem], *, color: bool = False, width: int = 100) -> str:
+    """The Cluster Readiness Checklist as a table with each item's sub-checks and evidence.
+
+    .. versionadded:: 0.1
+    """
+    if not items:
+        return to_text(Text("The checklist is empty (nothing was captured to check)."), color=color, width=width)
+    return to_text(
+        Group(_section("Cluster Readiness Checklist"), _checklist_table(items, evidence=True)),
+        color=color,
+        width=width,
+    )
+
+
+def render_mapping_text(entries: Sequence[MappingEntry], *, color: bool = False, width: int = 100) -> str:
+    """The primitive-mapping table, one block per (loop, cloud).
+
+    .. versionadded:: 0.1
+    """
+    parts: list[RenderableType] = []
+    for e in entries:
+        parts.append(_section(f"{e.loop} · {e.cloud}"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
+        rows: list[tuple[str, Sequence[str]]] = [
+            ("primitives", e.primitives),
+            ("annotations", e.annotations),
+            ("labels", e.labels),
+            ("topology keys", e.topology_keys),
+            ("CSI drivers", e.csi_drivers),
+        ]
+        for label, values in rows:
+            if values:
+                grid.add_row(label, "\n".join(values))
+        for fm in e.failure_modes:
+            grid.add_row(
+                "failure mode",
+                Text.assemble(
+                    (fm.symptom, "bold"),
+                    f" — blamed on {fm.blamed}; really {fm.real_cause}",
+                    ("\n" + ", ".join(fm.rules), "cyan") if fm.rules else "",
+                ),
+            )
+        for url in e.docs:
+            grid.add_row("docs", url)
+        parts.extend([grid, Text()])
+    return to_text(Group(*parts), color=color, width=width)
+
+
+def render_rules_text(specs: Sequence[RuleSpec], *, color: bool = False, width: int = 100) -> str:
+    """The rule catalogue as a table: id, loop, default severity, title.
+
+    .. versionadded:: 0.1
+    """
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("id", no_wrap=True, style="cyan")
+    table.add_column("loop", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("title")
+    for s in specs:
+        table.add_row(s.id, s.loop.value, _sev(s.severity), s.title)
+    return to_text(Group(table, Text(f"{len(specs)} rules", style="dim")), color=color, width=width)
+
