@@ -1,11 +1,1110 @@
-"""Cause chains across loops (placeholder until the chains work lands: links nothing)."""
+"""Cause chains across loops, and ``explain``: one object's chain laid on a timeline.
+
+A *link* says when a symptom finding is caused by a cause finding (the table in
+docs/architecture.md, "Chain links"), as data: :data:`LINKS` holds one :class:`Link` per
+(symptom rule, cause rule) with a pure predicate and the short phrase drawn between them.
+
+:func:`link` fills each finding's ``caused_by`` and builds one :class:`Chain` per top
+symptom (a finding that has causes and causes nothing). It indexes findings by rule and by
+the objects they name, so it never compares all pairs: for each link it walks the symptom
+findings of that rule and looks up candidate causes by the objects the link's ``keys``
+function derives from the symptom (the pod's PVCs, its node pool, the Service's pods...).
+
+:func:`explain` gathers what one object's findings and chains say and rebuilds the incident's
+timeline from Kubernetes Events, object timestamps and timed evidence, each entry tagged with
+the loop it belongs to, as the seed's domino timeline reads::
+
+    09:00:00  COMPUTE  Pod shop/checkout-0 FailedScheduling: 0/3 nodes are available: ...
+    09:01:10  COMPUTE  Pod shop/checkout-0 TriggeredScaleUp: pod triggered scale-up: ...
+    09:03:02  STORAGE  Pod shop/checkout-0 FailedAttachVolume: AttachVolume.Attach failed ...
+"""
 
 from __future__ import annotations
 
+import io
+import re
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from attrs import frozen
+
+from r2c_clouds.errors import BadInputError
+from r2c_clouds.loops.compute import node_pool_of
+from r2c_clouds.loops.identity import image_registry
+from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import CloudFacts
-from r2c_clouds.model.cluster import ClusterState
-from r2c_clouds.model.findings import Chain, Finding
+from r2c_clouds.model.cluster import ZONE_LABELS, ClusterState, node_zone
+from r2c_clouds.model.findings import Chain, Evidence, Finding, Loop, ObjectRef
+
+if TYPE_CHECKING:
+    from r2c_clouds.report import Report
+
+__all__ = [
+    "LINKS",
+    "CauseNode",
+    "Explanation",
+    "Link",
+    "TimelineEntry",
+    "explain",
+    "link",
+    "link_why",
+    "short_ref",
+]
+
+Predicate = Callable[[Finding, Finding, ClusterState, "CloudFacts | None"], bool]
+Keys = Callable[[Finding, ClusterState, "CloudFacts | None"], Iterable[ObjectRef]]
 
 
-def link(findings: list[Finding], cluster: ClusterState, facts: CloudFacts | None) -> tuple[list[Finding], list[Chain]]:
-    return findings, []
+@frozen
+class Link:
+    """One row of the link table: ``symptom_rule`` is caused by ``cause_rule`` when
+    ``predicate(symptom, cause, cluster, facts)`` holds.
+
+    Args:
+        symptom_rule: rule id of the symptom finding.
+        cause_rule: rule id of the cause finding.
+        predicate: pure function deciding the link for one pair of findings.
+        why: the short phrase drawn from symptom to cause (``mounts``, ``runs on pool``).
+        keys: the objects a candidate cause's subject or related objects must include,
+            derived from the symptom; used to look candidates up in an index instead of
+            trying every cause finding. The predicate has the last word.
+    """
+
+    symptom_rule: str
+    cause_rule: str
+    predicate: Predicate
+    why: str
+    keys: Keys
+
+
+# --------------------------------------------------------------------------- object helpers
+
+#: Node-affinity keys that pin a PersistentVolume to a zone (CSI drivers' own first).
+_PV_ZONE_KEYS = frozenset(
+    {
+        *ZONE_LABELS,
+        "topology.ebs.csi.aws.com/zone",
+        "topology.disk.csi.azure.com/zone",
+        "topology.gke.io/zone",
+    }
+)
+
+_SHORT_KINDS = {"PersistentVolumeClaim": "PVC", "PersistentVolume": "PV"}
+
+
+def short_ref(ref: ObjectRef) -> str:
+    """``Pod shop/api-7d9``, ``PVC shop/data-0``, ``StorageClass gp2``: how chains name objects."""
+    kind = _SHORT_KINDS.get(ref.kind, ref.kind)
+    where = f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
+    return f"{kind} {where}"
+
+
+def _refs(f: Finding, kind: str) -> list[ObjectRef]:
+    """The objects of ``kind`` a finding names, subject first."""
+    out = [f.subject] if f.subject.kind == kind else []
+    out.extend(r for r in f.related if r.kind == kind)
+    return out
+
+
+def _named(f: Finding) -> set[ObjectRef]:
+    return {f.subject, *f.related}
+
+
+def _pod(cluster: ClusterState, ref: ObjectRef) -> k.Pod | None:
+    if ref.kind != "Pod":
+        return None
+    return cluster.pods_by_key.get((ref.namespace or "", ref.name))
+
+
+def _pod_node(cluster: ClusterState, f: Finding) -> str | None:
+    """The node the symptom's pod is on (its ``nodeName``, else a related ``Node``)."""
+    pod = _pod(cluster, f.subject)
+    if pod is not None and pod.spec.node_name:
+        return pod.spec.node_name
+    nodes = [r.name for r in f.related if r.kind == "Node"]
+    return nodes[0] if len(nodes) == 1 else None
+
+
+def _pod_pvcs(cluster: ClusterState, pod_ref: ObjectRef) -> set[ObjectRef]:
+    pod = _pod(cluster, pod_ref)
+    if pod is None:
+        return set()
+    return {
+        ObjectRef("PersistentVolumeClaim", pod_ref.namespace, v.persistent_volume_claim.claim_name)
+        for v in pod.spec.volumes
+        if v.persistent_volume_claim is not None
+    }
+
+
+def _symptom_pvcs(f: Finding, cluster: ClusterState) -> set[ObjectRef]:
+    """PVCs the symptom's pod mounts: from the pod's volumes and the finding's related PVCs."""
+    return _pod_pvcs(cluster, f.subject) | set(_refs(f, "PersistentVolumeClaim"))
+
+
+def _pv_zones(pv: k.PersistentVolume, facts: CloudFacts | None) -> set[str]:
+    zones: set[str] = set()
+    na = pv.spec.node_affinity
+    if na is not None and na.required is not None:
+        for term in na.required.node_selector_terms:
+            for req in term.match_expressions:
+                if req.key in _PV_ZONE_KEYS and req.operator == "In":
+                    zones.update(req.values)
+    if not zones and facts is not None:
+        from r2c_clouds.loops.storage import volume_ref
+
+        vr = volume_ref(pv)
+        disk = facts.disk(vr.volume_handle) if vr is not None else None
+        if disk is not None and not disk.zone_redundant:
+            zones.update(disk.zones)
+    return zones
+
+
+def _pvc_zones(cluster: ClusterState, facts: CloudFacts | None, pvc: ObjectRef) -> set[str]:
+    pv = cluster.pv_for_claim(pvc.namespace or "", pvc.name)
+    return _pv_zones(pv, facts) if pv is not None else set()
+
+
+def _tolerates(tols: Sequence[k.Toleration], taint: k.Taint) -> bool:
+    for t in tols:
+        if t.effect and t.effect != taint.effect:
+            continue
+        if t.operator == "Exists" and not t.key:
+            return True
+        if t.key != taint.key:
+            continue
+        if t.operator == "Exists" or (t.value or "") == (taint.value or ""):
+            return True
+    return False
+
+
+def _eligible_nodes(cluster: ClusterState, pod: k.Pod) -> set[str]:
+    """Nodes the scheduler could consider for the pod: schedulable, matching its
+    nodeSelector, with every NoSchedule/NoExecute taint tolerated."""
+    out = set()
+    sel = pod.spec.node_selector
+    tols = pod.spec.tolerations
+    for node in cluster.nodes:
+        if node.spec.unschedulable:
+            continue
+        labels = node.metadata.labels
+        if any(labels.get(key) != v for key, v in sel.items()):
+            continue
+        if all(
+            t.effect == "PreferNoSchedule" or _tolerates(tols, t) for t in node.spec.taints
+        ):
+            out.add(node.metadata.name)
+    return out
+
+
+def _service_pods(cluster: ClusterState, f: Finding) -> set[ObjectRef]:
+    """Pods the symptom's Service selects (live selector), plus its related pods."""
+    out = set(_refs(f, "Pod"))
+    svc_ref = f.subject
+    if svc_ref.kind == "Service":
+        svc = cluster.services_by_key.get((svc_ref.namespace or "", svc_ref.name))
+        if svc is not None:
+            out.update(
+                ObjectRef("Pod", p.metadata.namespace, p.metadata.name)
+                for p in cluster.pods_matching(svc_ref.namespace, svc.spec.selector)
+            )
+    return out
+
+
+def _statefulset_pods(cluster: ClusterState, f: Finding) -> set[ObjectRef]:
+    sts = f.subject
+    pods = cluster.pods_by_owner.get((sts.namespace or "", "StatefulSet", sts.name), ())
+    out = {ObjectRef("Pod", p.metadata.namespace, p.metadata.name) for p in pods}
+    return out | set(_refs(f, "Pod"))
+
+
+def _statefulset_claims(cluster: ClusterState, f: Finding) -> set[ObjectRef]:
+    """Claims of a StatefulSet: mounted by its pods, or named ``<template>-<sts>-<ordinal>``."""
+    sts = f.subject
+    out: set[ObjectRef] = set()
+    for pod in _statefulset_pods(cluster, f):
+        out |= _pod_pvcs(cluster, pod)
+    obj = next(
+        (s for s in cluster.statefulsets if s.metadata.namespace == sts.namespace and s.metadata.name == sts.name),
+        None,
+    )
+    if obj is not None:
+        replicas = max(obj.spec.replicas or 1, obj.status.replicas)
+        for tmpl in obj.spec.volume_claim_templates:
+            for i in range(replicas):
+                out.add(ObjectRef("PersistentVolumeClaim", sts.namespace, f"{tmpl.metadata.name}-{sts.name}-{i}"))
+    return out
+
+
+def _gateway_zones(f: Finding, facts: CloudFacts | None) -> set[str]:
+    zones = {r.name for r in _refs(f, "Zone")}
+    if facts is not None:
+        for g in facts.egress_gateways:
+            if g.gateway_id == f.subject.name and g.zone:
+                zones.add(g.zone)
+    return zones
+
+
+# --------------------------------------------------------------------------- keys and predicates
+
+
+def _keys_pull_auth(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    out = {ObjectRef("Registry", None, r) for r in _pod_registries(s, cluster)}
+    node = _pod_node(cluster, s)
+    pool = _node_pool(cluster, node)
+    if pool:
+        out.add(ObjectRef("NodePool", None, pool))
+    return out
+
+
+def _node_pool(cluster: ClusterState, node: str | None) -> str | None:
+    n = cluster.nodes_by_name.get(node) if node else None
+    return node_pool_of(n.metadata.labels) if n is not None else None
+
+
+def _pod_registries(s: Finding, cluster: ClusterState) -> set[str]:
+    regs = {r.name for r in _refs(s, "Registry")}
+    pod = _pod(cluster, s.subject)
+    if pod is not None:
+        regs.update(image_registry(c.image) for c in (*pod.spec.init_containers, *pod.spec.containers) if c.image)
+    return regs
+
+
+def pull_auth_of_pod(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The pod's node is in the cause's node pool, or (pool unknown) the cause's registry is
+    the pod's registry. When both sides name a registry, they must match."""
+    pool = _node_pool(cluster, _pod_node(cluster, s))
+    cause_pool = c.subject.name if c.subject.kind == "NodePool" else None
+    cause_regs = {r.name for r in _refs(c, "Registry")}
+    pod_regs = _pod_registries(s, cluster)
+    if cause_regs and pod_regs and not (cause_regs & pod_regs):
+        return False
+    if pool is not None and cause_pool is not None:
+        return pool == cause_pool
+    return bool(cause_regs & pod_regs)
+
+
+def _keys_service_account(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    out = set(_refs(s, "ServiceAccount"))
+    pod = _pod(cluster, s.subject)
+    if pod is not None:
+        out.add(ObjectRef("ServiceAccount", pod.metadata.namespace, cluster.service_account_of(pod)))
+    return out
+
+
+def runs_as_service_account(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The pod runs as the ServiceAccount the cause is about."""
+    return c.subject.kind == "ServiceAccount" and c.subject in _keys_service_account(s, cluster, facts)
+
+
+def _keys_same_subject(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    return {s.subject}
+
+
+def same_pod(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """Both findings are about the same pod."""
+    return s.subject.kind == "Pod" and c.subject == s.subject
+
+
+def _keys_eligible_nodes(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    pod = _pod(cluster, s.subject)
+    if pod is None:
+        return set()
+    return {ObjectRef("Node", None, n) for n in _eligible_nodes(cluster, pod)}
+
+
+def shares_eligible_nodes(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The workload without requests runs on a node the pending pod could be placed on."""
+    nodes = {r for r in c.related if r.kind == "Node"}
+    return bool(nodes & _keys_eligible_nodes(s, cluster, facts))
+
+
+def _keys_pod_pvcs(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    return _symptom_pvcs(s, cluster)
+
+
+def mounts_claim(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The pod mounts the PVC the cause is about."""
+    return c.subject.kind == "PersistentVolumeClaim" and c.subject in _symptom_pvcs(s, cluster)
+
+
+def _keys_pinned_zones(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    pvcs = _symptom_pvcs(s, cluster)
+    zones = {ObjectRef("Zone", None, z) for pvc in pvcs for z in _pvc_zones(cluster, facts, pvc)}
+    return pvcs | zones
+
+
+def claim_pinned_to_zone(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The pod mounts a PVC pinned to the cause's zone (the zone no node pool serves)."""
+    if c.subject.kind != "Zone":
+        return False
+    pvcs = _symptom_pvcs(s, cluster)
+    if pvcs & set(_refs(c, "PersistentVolumeClaim")):
+        return True
+    return any(c.subject.name in _pvc_zones(cluster, facts, pvc) for pvc in pvcs)
+
+
+def _keys_storage_class(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    out = set(_refs(s, "StorageClass"))
+    pvc = cluster.pvcs_by_key.get((s.subject.namespace or "", s.subject.name)) if s.subject.kind == "PersistentVolumeClaim" else None
+    if pvc is not None:
+        sc = cluster.storage_class_of(pvc)
+        if sc is not None:
+            out.add(ObjectRef("StorageClass", None, sc.metadata.name))
+        elif pvc.spec.storage_class_name:
+            out.add(ObjectRef("StorageClass", None, pvc.spec.storage_class_name))
+    return out
+
+
+def uses_storage_class(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The PVC's StorageClass is the one the cause is about."""
+    return c.subject.kind == "StorageClass" and c.subject in _keys_storage_class(s, cluster, facts)
+
+
+def _keys_sts_claims(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    return _statefulset_claims(cluster, s)
+
+
+def claim_of_statefulset(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The PVC belongs to the StatefulSet (mounted by its pods or named after its claim templates)."""
+    return c.subject.kind == "PersistentVolumeClaim" and c.subject in _statefulset_claims(cluster, s)
+
+
+def _keys_sts_pods(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    return _statefulset_pods(cluster, s)
+
+
+def pod_of_statefulset(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The pod belongs to the StatefulSet."""
+    if c.subject.kind != "Pod" or c.subject.namespace != s.subject.namespace:
+        return False
+    if c.subject in _statefulset_pods(cluster, s):
+        return True
+    return re.fullmatch(re.escape(s.subject.name) + r"-\d+", c.subject.name) is not None
+
+
+def _keys_service_pods(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    return _service_pods(cluster, s)
+
+
+def service_selects_pod(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The Service selects the pod the cause is about."""
+    return c.subject.kind == "Pod" and c.subject in _service_pods(cluster, s)
+
+
+def _keys_gateway_zones(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    return {ObjectRef("Zone", None, z) for z in _gateway_zones(s, facts)}
+
+
+def serves_client_zone(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """A client zone of the cross-zone Service is the NAT gateway's zone."""
+    client_zones = {r.name for r in c.related if r.kind == "Zone"}
+    return bool(client_zones & _gateway_zones(s, facts))
+
+
+def _keys_service_claims(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    out: set[ObjectRef] = set()
+    for pod in _service_pods(cluster, s):
+        out |= _pod_pvcs(cluster, pod)
+    return out
+
+
+def service_pods_mount_claim(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """A pod the Service selects, or one of its client pods, mounts the PVC."""
+    return c.subject.kind == "PersistentVolumeClaim" and c.subject in _keys_service_claims(s, cluster, facts)
+
+
+#: The link table of docs/architecture.md ("Chain links"), in the order links are tried.
+LINKS: tuple[Link, ...] = (
+    Link("compute.image-pull-backoff", "identity.image-pull-auth", pull_auth_of_pod, "runs on pool", _keys_pull_auth),
+    Link("compute.image-pull-backoff", "identity.trust-mismatch", runs_as_service_account, "runs as", _keys_service_account),
+    Link("compute.image-pull-backoff", "identity.identity-not-found", runs_as_service_account, "runs as", _keys_service_account),
+    Link("compute.unschedulable", "compute.fragmentation", same_pod, "does not fit", _keys_same_subject),
+    Link("compute.unschedulable", "storage.zone-conflict", mounts_claim, "mounts", _keys_pod_pvcs),
+    Link("compute.unschedulable", "compute.node-pool-zone-gap", claim_pinned_to_zone, "needs a node in", _keys_pinned_zones),
+    Link("compute.unschedulable", "compute.missing-requests", shares_eligible_nodes, "shares nodes with", _keys_eligible_nodes),
+    Link("storage.zone-conflict", "storage.immediate-binding", uses_storage_class, "StorageClass of", _keys_storage_class),
+    Link("storage.statefulset-rollout-stuck", "storage.zone-conflict", claim_of_statefulset, "claim", _keys_sts_claims),
+    Link("storage.statefulset-rollout-stuck", "compute.unschedulable", pod_of_statefulset, "pod", _keys_sts_pods),
+    Link("network.service-no-ready-endpoints", "network.readiness-failing", service_selects_pod, "selects", _keys_service_pods),
+    Link("network.service-no-ready-endpoints", "compute.unschedulable", service_selects_pod, "selects", _keys_service_pods),
+    Link("network.service-no-ready-endpoints", "compute.image-pull-backoff", service_selects_pod, "selects", _keys_service_pods),
+    Link("network.nat-saturation", "network.cross-zone-traffic", serves_client_zone, "egress of clients of", _keys_gateway_zones),
+    Link("network.cross-zone-traffic", "storage.zone-conflict", service_pods_mount_claim, "pods mount", _keys_service_claims),
+)
+
+_WHY = {(lk.symptom_rule, lk.cause_rule): lk.why for lk in LINKS}
+
+
+def link_why(symptom: Finding, cause: Finding) -> str:
+    """The phrase drawn between a symptom and its cause (``mounts``, ``StorageClass of``)."""
+    return _WHY.get((symptom.rule, cause.rule), "caused by")
+
+
+#: How a root cause reads at the end of a chain's summary, by rule.
+ROOT_PHRASES: dict[str, str] = {
+    "storage.immediate-binding": "binds volumes Immediately",
+    "storage.zone-conflict": "is pinned to a volume in another zone",
+    "storage.database-as-deployment": "runs a database as a Deployment",
+    "compute.missing-requests": "runs containers without resource requests",
+    "compute.fragmentation": "does not fit on any single node (fragmented capacity)",
+    "compute.node-pool-zone-gap": "has no node pool that can place nodes there",
+    "compute.unschedulable": "cannot be scheduled",
+    "compute.image-pull-backoff": "cannot pull its image",
+    "identity.image-pull-auth": "has a node identity that cannot pull from the registry",
+    "identity.trust-mismatch": "is not admitted by its cloud identity's trust",
+    "identity.identity-not-found": "names a cloud identity that does not exist",
+    "network.readiness-failing": "fails its readiness probe",
+    "network.cross-zone-traffic": "sends traffic across zones",
+}
+
+
+# --------------------------------------------------------------------------- link()
+
+
+def _index(findings: Iterable[Finding]) -> dict[tuple[str, ObjectRef], list[Finding]]:
+    idx: dict[tuple[str, ObjectRef], list[Finding]] = defaultdict(list)
+    for f in findings:
+        for ref in _named(f):
+            idx[(f.rule, ref)].append(f)
+    return idx
+
+
+def _reaches(edges: dict[str, set[str]], start: str, target: str) -> bool:
+    seen = {start}
+    todo = [start]
+    while todo:
+        cur = todo.pop()
+        if cur == target:
+            return True
+        for nxt in edges.get(cur, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
+
+
+def link(
+    findings: list[Finding],
+    cluster: ClusterState,
+    facts: CloudFacts | None,
+    *,
+    links: Sequence[Link] = LINKS,
+) -> tuple[list[Finding], list[Chain]]:
+    """Fill ``caused_by`` across loops and build the cause chains.
+
+    Args:
+        findings: every finding of the scan.
+        cluster: the scanned cluster.
+        facts: the cloud facts, if any.
+        links: the link table (default :data:`LINKS`).
+
+    Returns:
+        The findings (same order, ``caused_by`` filled) and the chains, most severe symptom
+        first. A link that would close a cycle is not made.
+    """
+    by_id = {f.id: f for f in findings}
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in sorted(by_id.values(), key=lambda f: f.sort_key):
+        by_rule[f.rule].append(f)
+    cause_rules = {lk.cause_rule for lk in links}
+    idx = _index(f for r in cause_rules for f in by_rule.get(r, ()))
+
+    edges: dict[str, set[str]] = defaultdict(set)
+    for lk in links:
+        if not by_rule.get(lk.cause_rule):
+            continue
+        for s in by_rule.get(lk.symptom_rule, ()):
+            candidates: dict[str, Finding] = {}
+            for key in lk.keys(s, cluster, facts):
+                for c in idx.get((lk.cause_rule, key), ()):
+                    candidates[c.id] = c
+            for c in sorted(candidates.values(), key=lambda f: f.sort_key):
+                if c.id == s.id or c.id in edges[s.id]:
+                    continue
+                if not lk.predicate(s, c, cluster, facts):
+                    continue
+                if _reaches(edges, c.id, s.id):
+                    continue  # would close a cycle
+                edges[s.id].add(c.id)
+
+    linked = [
+        attrs.evolve(f, caused_by=tuple(sorted(edges[f.id], key=lambda i: by_id[i].sort_key)))
+        if edges.get(f.id)
+        else f
+        for f in findings
+    ]
+    new = {f.id: f for f in linked}
+    is_cause = {c for cs in edges.values() for c in cs}
+    chains = [
+        _chain(f, new)
+        for f in sorted(new.values(), key=lambda f: f.sort_key)
+        if f.caused_by and f.id not in is_cause
+    ]
+    chains.sort(key=lambda ch: (-int(new[ch.symptom].severity), ch.symptom))
+    return linked, chains
+
+
+def _walk(start: Finding, by_id: dict[str, Finding]) -> list[Finding]:
+    """Breadth first from ``start`` through ``caused_by``."""
+    order = [start]
+    seen = {start.id}
+    todo = deque([start])
+    while todo:
+        cur = todo.popleft()
+        for cid in cur.caused_by:
+            if cid in by_id and cid not in seen:
+                seen.add(cid)
+                order.append(by_id[cid])
+                todo.append(by_id[cid])
+    return order
+
+
+def _deepest(start: Finding, by_id: dict[str, Finding]) -> list[Finding]:
+    """The longest path from ``start`` down to a root cause (first cause wins ties)."""
+    memo: dict[str, list[Finding]] = {}
+
+    def go(f: Finding, onpath: frozenset[str]) -> list[Finding]:
+        if f.id in memo:
+            return memo[f.id]
+        best: list[Finding] = []
+        for cid in f.caused_by:
+            c = by_id.get(cid)
+            if c is None or cid in onpath:
+                continue
+            sub = go(c, onpath | {cid})
+            if len(sub) > len(best):
+                best = sub
+        memo[f.id] = [f, *best]
+        return memo[f.id]
+
+    return go(start, frozenset({start.id}))
+
+
+def root_phrase(f: Finding) -> str:
+    """``StorageClass gp2 binds volumes Immediately``: a root cause in a few words."""
+    phrase = ROOT_PHRASES.get(f.rule)
+    if phrase is None:
+        first = f.message.split(". ")[0].rstrip(".")
+        return f"{short_ref(f.subject)}: {first}"
+    return f"{short_ref(f.subject)} {phrase}"
+
+
+def _chain(symptom: Finding, by_id: dict[str, Finding]) -> Chain:
+    path = _walk(symptom, by_id)
+    roots = [f for f in path if not f.caused_by]
+    loops: list[Loop] = []
+    for f in path:
+        if f.loop not in loops:
+            loops.append(f.loop)
+    line = " ← ".join(f"{short_ref(f.subject)} ({f.loop.value})" for f in _deepest(symptom, by_id))
+    label = "root cause" if len(roots) == 1 else "root causes"
+    summary = f"{line}: {label} " + "; ".join(root_phrase(r) for r in roots)
+    return Chain(
+        symptom=symptom.id,
+        root_causes=tuple(r.id for r in roots),
+        path=tuple(f.id for f in path),
+        loops=tuple(loops),
+        summary=summary,
+    )
+
+
+# --------------------------------------------------------------------------- explain
+
+
+@frozen
+class TimelineEntry:
+    """One moment of an incident.
+
+    Args:
+        time: RFC 3339 timestamp.
+        loop: the loop the moment belongs to.
+        text: what happened, naming the object (``Pod shop/api-0 FailedScheduling: ...``).
+        source_ref: where it comes from (``Event/shop/api-0.17a``, ``Node/ip-10-0-2-17``,
+            an evidence ref such as ``aws cloudwatch:GetMetricData nat-0abc``).
+    """
+
+    time: str
+    loop: Loop
+    text: str
+    source_ref: str
+
+
+@frozen
+class CauseNode:
+    """A finding in a causes tree, with the phrase linking it to its parent and its own causes."""
+
+    finding: Finding
+    why: str = ""
+    causes: tuple[CauseNode, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-safe data."""
+        return {
+            "finding": self.finding.id,
+            "rule": self.finding.rule,
+            "loop": self.finding.loop.value,
+            "severity": self.finding.severity.label,
+            "subject": _ref_dict(self.finding.subject),
+            "message": self.finding.message,
+            "why": self.why,
+            "causes": [c.to_dict() for c in self.causes],
+        }
+
+
+_LOOP_STYLE = {
+    Loop.IDENTITY: "magenta",
+    Loop.COMPUTE: "cyan",
+    Loop.NETWORK: "yellow",
+    Loop.STORAGE: "green",
+    Loop.OBSERVABILITY: "blue",
+}
+
+
+@frozen
+class Explanation:
+    """What r2c_clouds knows about one object: its findings, the chains through it, their
+    causes as a tree, and the incident's timeline.
+
+    Attributes:
+        subject: the object explained.
+        findings: findings about it (for a workload, also about its pods).
+        chains: chains it is part of, as symptom or as cause.
+        causes: for each of its findings, the tree of causes under it.
+        timeline: Events, object timestamps and timed evidence of every object in those
+            chains, oldest first, each tagged with its loop.
+        note: one line when there is nothing to explain (no findings, object not found).
+    """
+
+    subject: ObjectRef
+    findings: tuple[Finding, ...] = ()
+    chains: tuple[Chain, ...] = ()
+    causes: tuple[CauseNode, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-safe data: subject, note, findings, chains, causes tree, timeline."""
+        return {
+            "subject": _ref_dict(self.subject),
+            "note": self.note,
+            "findings": [_finding_dict(f) for f in self.findings],
+            "chains": [
+                {
+                    "symptom": c.symptom,
+                    "root_causes": list(c.root_causes),
+                    "path": list(c.path),
+                    "loops": [lp.value for lp in c.loops],
+                    "summary": c.summary,
+                }
+                for c in self.chains
+            ],
+            "causes": [n.to_dict() for n in self.causes],
+            "timeline": [
+                {"time": e.time, "loop": e.loop.value, "text": e.text, "source_ref": e.source_ref}
+                for e in self.timeline
+            ],
+        }
+
+    def __rich__(self) -> Any:
+        return self._renderable()
+
+    def _renderable(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+        from rich.tree import Tree
+
+        parts: list[Any] = []
+        head = Text(str(self.subject), style="bold")
+        counts = f"  {len(self.findings)} finding(s), {len(self.chains)} chain(s)"
+        head.append(counts, style="dim")
+        tree = Tree(head)
+        for node in self.causes:
+            _draw(tree, node)
+        parts.append(tree)
+        if self.note:
+            parts.append(Text(self.note, style="italic"))
+        if self.chains:
+            parts.append(Text("\nChains", style="bold"))
+            for c in self.chains:
+                parts.append(Text(f"  • {c.summary}"))
+        parts.append(Text("\nTimeline", style="bold"))
+        if not self.timeline:
+            parts.append(Text("  (no events or timestamps found)", style="dim"))
+        else:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True)
+            grid.add_column(no_wrap=True)
+            grid.add_column(overflow="fold")
+            same_day = len({e.time[:10] for e in self.timeline}) == 1
+            for e in self.timeline:
+                grid.add_row(
+                    Text(_clock(e.time, same_day)),
+                    Text(e.loop.value.upper().ljust(7), style=_LOOP_STYLE[e.loop]),
+                    Text(e.text),
+                )
+            parts.append(grid)
+        return Group(*parts)
+
+    def to_text(self, color: bool = False, width: int = 100) -> str:
+        """The causes tree (each step tagged ``[compute]``, ``[storage]``...), the chains'
+        summaries and the timeline, as text.
+
+        Args:
+            color: emit ANSI colours.
+            width: the line width to lay out for.
+        """
+        from rich.console import Console
+
+        buf = io.StringIO()
+        console = Console(
+            file=buf,
+            width=width,
+            color_system="standard" if color else None,
+            force_terminal=color,
+            no_color=not color,
+            highlight=False,
+            emoji=False,
+            soft_wrap=False,
+        )
+        console.print(self._renderable())
+        return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def _draw(parent: Any, node: CauseNode) -> None:
+    from rich.text import Text
+
+    f = node.finding
+    label = Text()
+    if node.why:
+        label.append(f"{node.why} → ", style="dim")
+    label.append(f"[{f.loop.value}]", style=_LOOP_STYLE[f.loop])
+    label.append(f" {short_ref(f.subject)}  ", style="bold")
+    label.append(f"{f.rule} ({f.severity.label})", style="dim")
+    label.append(f"\n{f.message}")
+    branch = parent.add(label)
+    for c in node.causes:
+        _draw(branch, c)
+
+
+def _clock(ts: str, same_day: bool) -> str:
+    t = _parse_time(ts)
+    if t is None:
+        return ts
+    return t.strftime("%H:%M:%S" if same_day else "%m-%d %H:%M:%S")
+
+
+def _ref_dict(ref: ObjectRef) -> dict[str, Any]:
+    return {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "rule": f.rule,
+        "loop": f.loop.value,
+        "severity": f.severity.label,
+        "subject": _ref_dict(f.subject),
+        "message": f.message,
+        "evidence": [
+            {"source": e.source, "ref": e.ref, "detail": e.detail, **({"time": e.time} if e.time else {})}
+            for e in f.evidence
+        ],
+        "caused_by": list(f.caused_by),
+        "related": [_ref_dict(r) for r in f.related],
+    }
+
+
+def _parse_ref(subject: ObjectRef | str) -> ObjectRef:
+    if isinstance(subject, ObjectRef):
+        return subject
+    if not isinstance(subject, str):
+        raise BadInputError(f"explain: expected KIND/NAMESPACE/NAME or KIND/NAME, got {subject!r}")
+    try:
+        return ObjectRef.parse(subject)
+    except ValueError as exc:
+        raise BadInputError(f"explain: {exc}") from None
+
+
+_WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"})
+
+
+def explain(report: Report, subject: ObjectRef | str) -> Explanation:
+    """Explain one object: its findings, the chains through it, and the timeline.
+
+    Args:
+        report: a scan's report.
+        subject: ``"Pod/shop/api-7d9"``, ``"StorageClass/gp2"`` or an ObjectRef.
+
+    Returns:
+        The :class:`Explanation` (with a ``note`` when the object has no findings).
+
+    Raises:
+        BadInputError: the reference is malformed.
+    """
+    ref = _parse_ref(subject)
+    cluster = report.cluster
+    by_id = {f.id: f for f in report.findings}
+
+    subjects = {ref}
+    if ref.kind in _WORKLOAD_KINDS:
+        pods = cluster.pods_by_owner.get((ref.namespace or "", ref.kind, ref.name), ())
+        subjects.update(ObjectRef("Pod", p.metadata.namespace, p.metadata.name) for p in pods)
+    own = tuple(f for f in report.findings if f.subject in subjects)
+    own_ids = {f.id for f in own}
+    chains = tuple(c for c in report.chains if own_ids & set(c.path))
+
+    causes = tuple(_cause_tree(f, by_id, "", frozenset()) for f in own)
+    scope: dict[str, Finding] = {f.id: f for f in own}
+    for c in chains:
+        for fid in c.path:
+            if fid in by_id:
+                scope[fid] = by_id[fid]
+    for node in causes:
+        for f in _tree_findings(node):
+            scope.setdefault(f.id, f)
+
+    objects: list[ObjectRef] = [ref]
+    for f in scope.values():
+        objects.extend(r for r in (f.subject, *f.related) if r not in objects)
+    timeline = _timeline(cluster, objects, scope.values())
+
+    note = ""
+    if not own:
+        exists = _exists(cluster, ref)
+        if exists is False:
+            note = f"{ref}: not found in {cluster.source}, and no findings about it."
+        else:
+            note = f"No findings about {ref}."
+            if chains:
+                note += f" It takes part in {len(chains)} chain(s)."
+    return Explanation(
+        subject=ref,
+        findings=own,
+        chains=chains,
+        causes=causes,
+        timeline=timeline,
+        note=note,
+    )
+
+
+def _cause_tree(f: Finding, by_id: dict[str, Finding], why: str, seen: frozenset[str]) -> CauseNode:
+    seen = seen | {f.id}
+    kids = tuple(
+        _cause_tree(by_id[c], by_id, link_why(f, by_id[c]), seen)
+        for c in f.caused_by
+        if c in by_id and c not in seen
+    )
+    return CauseNode(finding=f, why=why, causes=kids)
+
+
+def _tree_findings(node: CauseNode) -> Iterator[Finding]:
+    yield node.finding
+    for c in node.causes:
+        yield from _tree_findings(c)
+
+
+_LOOKUPS: dict[str, Callable[[ClusterState, ObjectRef], bool]] = {
+    "Pod": lambda c, r: (r.namespace or "", r.name) in c.pods_by_key,
+    "Node": lambda c, r: r.name in c.nodes_by_name,
+    "PersistentVolumeClaim": lambda c, r: (r.namespace or "", r.name) in c.pvcs_by_key,
+    "PersistentVolume": lambda c, r: r.name in c.pvs_by_name,
+    "StorageClass": lambda c, r: r.name in c.storage_classes_by_name,
+    "Service": lambda c, r: (r.namespace or "", r.name) in c.services_by_key,
+    "ServiceAccount": lambda c, r: (r.namespace or "", r.name) in c.service_accounts_by_key,
+}
+
+
+def _exists(cluster: ClusterState, ref: ObjectRef) -> bool | None:
+    """Is the object in the cluster state? ``None`` when that cannot be told."""
+    look = _LOOKUPS.get(ref.kind)
+    if look is None or not cluster.has(ref.kind):
+        return None
+    return look(cluster, ref) or bool(cluster.events_for(ref.kind, ref.namespace, ref.name))
+
+
+# --------------------------------------------------------------------------- timeline
+
+#: Event reasons by loop (as the scheduler, cluster-autoscaler, kubelet, attach-detach
+#: controller, external-provisioner and service controller print them).
+EVENT_LOOPS: dict[str, Loop] = {
+    **dict.fromkeys(
+        (
+            "FailedScheduling", "Scheduled", "TriggeredScaleUp", "NotTriggerScaleUp", "ScaleDown",
+            "ScaleDownEmpty", "ScaledUpGroup", "Preempted", "Preempting", "Evicted", "OOMKilling",
+            "NodeNotReady", "NodeReady", "RegisteredNode", "RemovingNode", "Starting", "Killing",
+            "Created", "Started", "Pulling", "Pulled", "NodeHasSufficientMemory", "NodeAllocatableEnforced",
+            "FailedCreate", "SuccessfulCreate", "SuccessfulDelete", "ScalingReplicaSet",
+            "TaintManagerEviction", "EvictionThresholdMet",
+        ),
+        Loop.COMPUTE,
+    ),
+    **dict.fromkeys(
+        (
+            "FailedAttachVolume", "SuccessfulAttachVolume", "FailedMount", "FailedMapVolume",
+            "ProvisioningSucceeded", "ProvisioningFailed", "Provisioning", "ExternalProvisioning",
+            "WaitForFirstConsumer", "WaitForPodScheduled", "FailedBinding", "VolumeResizeFailed",
+            "FileSystemResizeSuccessful", "FileSystemResizeFailed", "VolumeFailedDelete",
+            "FailedDetachVolume", "SuccessfulDetachVolume", "VolumeConditionAbnormal",
+        ),
+        Loop.STORAGE,
+    ),
+    **dict.fromkeys(
+        (
+            "EnsuringLoadBalancer", "EnsuredLoadBalancer", "SyncLoadBalancerFailed",
+            "UpdatedLoadBalancer", "FailedToUpdateEndpoint", "FailedToUpdateEndpointSlices",
+            "NetworkNotReady", "FailedCreatePodSandBox", "Sync", "AddedInterface",
+        ),
+        Loop.NETWORK,
+    ),
+    **dict.fromkeys(("ErrImagePull", "InspectFailed", "FailedToRetrieveImagePullSecret"), Loop.IDENTITY),
+}
+
+_KIND_LOOPS = {
+    "PersistentVolumeClaim": Loop.STORAGE,
+    "PersistentVolume": Loop.STORAGE,
+    "StorageClass": Loop.STORAGE,
+    "StatefulSet": Loop.STORAGE,
+    "VolumeAttachment": Loop.STORAGE,
+    "Service": Loop.NETWORK,
+    "Ingress": Loop.NETWORK,
+    "Endpoints": Loop.NETWORK,
+    "EndpointSlice": Loop.NETWORK,
+    "NetworkPolicy": Loop.NETWORK,
+    "ServiceAccount": Loop.IDENTITY,
+    "Secret": Loop.IDENTITY,
+}
+
+
+def event_loop(e: k.Event) -> Loop:
+    """The loop an Event belongs to: by reason, by message for ``Failed``/``BackOff``/
+    ``Unhealthy``, else by the involved object's kind (compute by default)."""
+    reason = e.reason or ""
+    msg = (e.message or "").lower()
+    if reason in ("Failed", "BackOff"):
+        if "pull" in msg or "image" in msg:
+            return Loop.IDENTITY
+        return Loop.COMPUTE
+    if reason in ("Unhealthy", "ProbeWarning"):
+        if "liveness" in msg or "startup" in msg:
+            return Loop.COMPUTE
+        return Loop.NETWORK
+    if reason in EVENT_LOOPS:
+        return EVENT_LOOPS[reason]
+    return _KIND_LOOPS.get(e.involved_object.kind or "", Loop.COMPUTE)
+
+
+def _parse_time(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    text = ts.strip().replace("Z", "+00:00")
+    m = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", text)
+    if m:  # Python 3.10 accepts 3 or 6 fractional digits only
+        text = f"{m.group(1)}.{m.group(2)[:6].ljust(6, '0')}{m.group(3)}"
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=None)
+
+
+def _event_text(e: k.Event) -> str:
+    io_ = e.involved_object
+    kind = io_.kind or "Object"
+    ref = ObjectRef(kind, io_.namespace or None, io_.name or "?")
+    text = f"{short_ref(ref)} {e.reason or ''}: {(e.message or '').strip()}"
+    if (e.count or 1) > 1:
+        text += f" (x{e.count}"
+        if e.last_timestamp and e.last_timestamp != e.first_timestamp:
+            last = _parse_time(e.last_timestamp)
+            text += f", last {last.strftime('%H:%M:%S')}" if last else f", last {e.last_timestamp}"
+        text += ")"
+    return text
+
+
+def _timeline(cluster: ClusterState, objects: Sequence[ObjectRef], findings: Iterable[Finding]) -> tuple[TimelineEntry, ...]:
+    entries: list[TimelineEntry] = []
+    seen_refs: set[str] = set()
+
+    def add(time: str | None, loop: Loop, text: str, source_ref: str) -> None:
+        if time:
+            entries.append(TimelineEntry(time=time, loop=loop, text=text, source_ref=source_ref))
+            seen_refs.add(source_ref)
+
+    refs = list(objects)
+    # the PVs behind the claims, and the nodes the pods run on, are part of the story too
+    for r in list(refs):
+        if r.kind == "PersistentVolumeClaim":
+            pv = cluster.pv_for_claim(r.namespace or "", r.name)
+            if pv is not None:
+                refs.append(ObjectRef("PersistentVolume", None, pv.metadata.name))
+        pod = _pod(cluster, r)
+        if pod is not None and pod.spec.node_name:
+            refs.append(ObjectRef("Node", None, pod.spec.node_name))
+    done: set[ObjectRef] = set()
+    nodes: list[k.Node] = []
+    for r in refs:
+        if r in done:
+            continue
+        done.add(r)
+        namespaces = {r.namespace or ""} | ({"", "default"} if r.namespace is None else set())
+        for ns in sorted(namespaces):
+            for e in cluster.events_for(r.kind, ns, r.name):
+                eref = f"Event/{e.metadata.namespace}/{e.metadata.name}" if e.metadata.namespace else f"Event/{e.metadata.name}"
+                if eref in seen_refs:
+                    continue
+                add(e.first_timestamp or e.time, event_loop(e), _event_text(e), eref)
+        if r.kind == "Pod":
+            pod = _pod(cluster, r)
+            if pod is not None and pod.status.start_time:
+                where = f" on node {pod.spec.node_name}" if pod.spec.node_name else ""
+                add(pod.status.start_time, Loop.COMPUTE, f"{short_ref(r)} started{where}", str(r))
+        elif r.kind == "PersistentVolume":
+            pv = cluster.pvs_by_name.get(r.name)
+            if pv is not None:
+                zones = sorted(_pv_zones(pv, None))
+                claim = pv.spec.claim_ref
+                text = f"{short_ref(r)} created"
+                if zones:
+                    text += f" in {', '.join(zones)}"
+                if claim is not None and claim.name:
+                    text += f" for PVC {claim.namespace}/{claim.name}"
+                add(pv.metadata.creation_timestamp, Loop.STORAGE, text, str(r))
+        elif r.kind == "Node":
+            node = cluster.nodes_by_name.get(r.name)
+            if node is not None:
+                nodes.append(node)
+
+    for f in findings:
+        for ev in f.evidence:
+            if ev.time and ev.ref not in seen_refs:
+                add(ev.time, f.loop, f"{short_ref(f.subject)} {_evidence_text(ev)}", ev.ref)
+
+    # nodes count when they were added during the incident (by the autoscaler), not before
+    times = [t for t in (_parse_time(e.time) for e in entries) if t is not None]
+    start = min(times) if times else None
+    for node in nodes:
+        created = _parse_time(node.metadata.creation_timestamp)
+        if start is not None and created is not None and created >= start:
+            zone = node_zone(node)
+            pool = node_pool_of(node.metadata.labels)
+            text = f"Node {node.metadata.name} created"
+            if zone:
+                text += f" in {zone}"
+            if pool:
+                text += f" (node pool {pool})"
+            add(node.metadata.creation_timestamp, Loop.COMPUTE, text, f"Node/{node.metadata.name}")
+
+    def order(e: TimelineEntry) -> tuple[float, str, str]:
+        t = _parse_time(e.time)
+        return (t.timestamp() if t is not None and t.tzinfo is not None else float("inf"), e.time, e.text)
+
+    uniq = {(e.time, e.text): e for e in entries}
+    return tuple(sorted(uniq.values(), key=order))
+
+
+def _evidence_text(ev: Evidence) -> str:
+    return ev.detail if ev.source == "kubernetes" else f"{ev.detail} ({ev.ref})"
