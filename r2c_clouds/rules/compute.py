@@ -1,3 +1,1327 @@
-"""compute loop rules."""
+"""compute loop rules: requests and limits, priorities, disruption budgets, why pods do not
+schedule, node pools and their zones, AKS system pools, KEDA.
+
+The scheduling rules (``unschedulable``, ``fragmentation``) re-run the default scheduler's
+filters for each Pending pod over every node once — NodeUnschedulable, TaintToleration,
+NodeAffinity, NodeResourcesFit, VolumeBinding/VolumeZone — against node allocatable minus
+the requests of the non-terminated pods on each node (indexed once per rule run), and word
+the result as the scheduler does (``0/6 nodes are available: 3 Insufficient cpu, ...``).
+"""
 
 from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+
+import msgspec
+from attrs import frozen
+
+from r2c_clouds.loops.compute import node_pool_of
+from r2c_clouds.loops.identity import image_registry
+from r2c_clouds.loops.storage import volume_ref
+from r2c_clouds.model import kube as k
+from r2c_clouds.model.cloud import CloudFacts, NodePool
+from r2c_clouds.model.cluster import (
+    ClusterState,
+    is_system_namespace,
+    node_zone,
+    pod_ref,
+    selector_matches,
+)
+from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
+from r2c_clouds.rules._registry import RuleContext, rule
+from r2c_clouds.rules._workloads import (
+    Workload,
+    event_evidence,
+    fmt_cpu,
+    fmt_memory,
+    fmt_resource,
+    is_terminated,
+    pod_requests,
+    workloads,
+)
+
+__all__ = [
+    "fragmentation",
+    "image_pull_backoff",
+    "keda_not_enabled",
+    "missing_memory_limit",
+    "missing_requests",
+    "no_pdb",
+    "no_priority_class",
+    "node_pool_zone_gap",
+    "pdb_blocks_eviction",
+    "system_pool_user_workloads",
+    "unschedulable",
+]
+
+_K8S_DOCS = "https://kubernetes.io/docs"
+_MAX_RELATED = 20
+
+#: PV nodeAffinity keys that carry a zone (generic, EBS CSI before v1.33, Azure Disk, GCE PD).
+_ZONE_KEYS = frozenset(
+    {
+        "topology.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/zone",
+        "topology.ebs.csi.aws.com/zone",
+        "topology.disk.csi.azure.com/zone",
+        "topology.gke.io/zone",
+    }
+)
+
+
+# =========================================================================== shared helpers
+
+
+def _workload_nodes(w: Workload) -> list[ObjectRef]:
+    names = sorted({p.spec.node_name for p in w.pods if p.spec.node_name})
+    return [ObjectRef("Node", None, n) for n in names[:_MAX_RELATED]]
+
+
+def _user_workloads(cluster: ClusterState) -> Iterator[Workload]:
+    for w in workloads(cluster):
+        if not is_system_namespace(w.namespace):
+            yield w
+
+
+def _app_containers(spec: k.PodSpec) -> list[k.Container]:
+    """App containers plus native sidecars (init containers with ``restartPolicy: Always``)."""
+    return [*spec.containers, *(c for c in spec.init_containers if c.restart_policy == "Always")]
+
+
+def _pod_events(cluster: ClusterState, pod: k.Pod) -> tuple[k.Event, ...]:
+    return cluster.events_for("Pod", pod.metadata.namespace, pod.metadata.name)
+
+
+def _condition(pod: k.Pod, type_: str) -> k.Condition | None:
+    for c in pod.status.conditions:
+        if c.type == type_:
+            return c
+    return None
+
+
+# =========================================================================== hygiene
+
+
+@rule(
+    "compute.missing-requests",
+    severity=Severity.MEDIUM,
+    title="Containers without CPU or memory requests",
+    rationale=(
+        "The scheduler places pods by their requests: a container without them is packed onto "
+        "nodes as if it used nothing, starves its neighbours, and is the first evicted under "
+        "node pressure (BestEffort/Burstable QoS). The cluster autoscaler also sizes nodes from requests."
+    ),
+    remediation=(
+        "Set `resources.requests.cpu` and `resources.requests.memory` on every container of the "
+        "pod template (measured p95 usage is a good start), or enforce defaults with a LimitRange."
+    ),
+    docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
+    needs=("Pod",),
+)
+def missing_requests(ctx: RuleContext) -> Iterator[Finding]:
+    """Workloads in user namespaces with containers that request no CPU or no memory."""
+    for w in _user_workloads(ctx.cluster):
+        gaps: list[str] = []
+        none_at_all = True
+        for c in _app_containers(w.spec):
+            req = c.resources.requests
+            lim = c.resources.limits
+            missing = [r for r in ("cpu", "memory") if r not in req and r not in lim]
+            if len(missing) < 2:
+                none_at_all = False
+            if missing:
+                gaps.append(f"container {c.name}: no {' and no '.join(m + ' request' for m in missing)}")
+        if not gaps:
+            continue
+        qos = "BestEffort" if none_at_all else "Burstable"
+        evidence = [Evidence("kubernetes", str(w.ref), f"{g}") for g in gaps]
+        evidence.append(
+            Evidence("kubernetes", str(w.ref), f"QoS class {qos}: {len(w.pods)} pod(s) scheduled as if they need nothing")
+        )
+        yield ctx.finding(
+            w.ref,
+            f"{w.ref} has {len(gaps)} container(s) without CPU/memory requests ({qos} QoS): "
+            "the scheduler cannot reserve capacity for them and they are evicted first under pressure",
+            evidence=evidence,
+            related=_workload_nodes(w),
+        )
+
+
+@rule(
+    "compute.missing-memory-limit",
+    severity=Severity.LOW,
+    title="Containers without a memory limit",
+    rationale=(
+        "Memory is not compressible: a container without a memory limit can grow until the node "
+        "runs out and the kubelet evicts or the kernel OOM-kills its neighbours."
+    ),
+    remediation=(
+        "Set `resources.limits.memory` on each container (often equal to the memory request for "
+        "Guaranteed QoS)."
+    ),
+    docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#requests-and-limits",
+    needs=("Pod",),
+)
+def missing_memory_limit(ctx: RuleContext) -> Iterator[Finding]:
+    """Workloads in user namespaces with containers that set no memory limit."""
+    for w in _user_workloads(ctx.cluster):
+        names = [c.name for c in _app_containers(w.spec) if "memory" not in c.resources.limits]
+        if not names:
+            continue
+        yield ctx.finding(
+            w.ref,
+            f"{w.ref}: container(s) {', '.join(names)} have no memory limit",
+            evidence=[
+                Evidence("kubernetes", str(w.ref), f"container {n}: resources.limits.memory not set")
+                for n in names
+            ],
+            related=_workload_nodes(w),
+        )
+
+
+@rule(
+    "compute.no-priority-class",
+    severity=Severity.LOW,
+    title="Workloads without a PriorityClass",
+    rationale=(
+        "Without priorities every pod is equal: when the cluster is full a batch job can hold the "
+        "capacity a user-facing service needs, and preemption cannot make room for it."
+    ),
+    remediation=(
+        "Create PriorityClasses for your tiers and set `spec.priorityClassName` in the pod template "
+        "(or mark one PriorityClass `globalDefault: true`)."
+    ),
+    docs="https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/",
+    needs=("Pod", "PriorityClass"),
+)
+def no_priority_class(ctx: RuleContext) -> Iterator[Finding]:
+    """User workloads with no ``priorityClassName`` when no PriorityClass is the global default."""
+    if any(pc.global_default for pc in ctx.cluster.priority_classes):
+        return
+    for w in _user_workloads(ctx.cluster):
+        if w.spec.priority_class_name:
+            continue
+        yield ctx.finding(
+            w.ref,
+            f"{w.ref} sets no priorityClassName and no PriorityClass is globalDefault: "
+            "its pods run at priority 0 and cannot preempt lower-value work",
+            evidence=[Evidence("kubernetes", str(w.ref), "spec.template.spec.priorityClassName not set")],
+            related=_workload_nodes(w),
+        )
+
+
+@rule(
+    "compute.no-pdb",
+    severity=Severity.MEDIUM,
+    title="Replicated workloads without a PodDisruptionBudget",
+    rationale=(
+        "A node drain (upgrade, scale-in, spot reclaim) evicts every replica on the drained nodes "
+        "at once when no PodDisruptionBudget limits it, so a 3-replica service can drop to zero."
+    ),
+    remediation=(
+        "Add a `policy/v1` PodDisruptionBudget selecting the pod template's labels, e.g. "
+        "`maxUnavailable: 1`."
+    ),
+    docs="https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
+    needs=("PodDisruptionBudget", "Deployment", "StatefulSet"),
+)
+def no_pdb(ctx: RuleContext) -> Iterator[Finding]:
+    """Deployments/StatefulSets with ``replicas >= 2`` that no PDB in their namespace selects."""
+    pdbs_by_ns: dict[str, list[k.PodDisruptionBudget]] = defaultdict(list)
+    for pdb in ctx.cluster.pdbs:
+        pdbs_by_ns[pdb.metadata.namespace or ""].append(pdb)
+    for w in _user_workloads(ctx.cluster):
+        if w.ref.kind not in ("Deployment", "StatefulSet") or (w.replicas or 0) < 2:
+            continue
+        pdbs = pdbs_by_ns.get(w.namespace, [])
+        if any(selector_matches(p.spec.selector, w.labels) for p in pdbs):
+            continue
+        yield ctx.finding(
+            w.ref,
+            f"{w.ref} runs {w.replicas} replicas and no PodDisruptionBudget selects its pods: "
+            "a node drain may evict all of them at once",
+            evidence=[
+                Evidence(
+                    "kubernetes",
+                    str(w.ref),
+                    f"replicas {w.replicas}, pod labels {_labels(w.labels)}; "
+                    f"{len(pdbs)} PodDisruptionBudget(s) in namespace {w.namespace}, none match",
+                )
+            ],
+        )
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return ",".join(f"{key}={v}" for key, v in sorted(labels.items())) or "(none)"
+
+
+def _int_or_percent(v: k.IntOrString | None, total: int, round_up: bool) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, int):
+        return v
+    s = v.strip()
+    if s.endswith("%"):
+        try:
+            pct = float(s[:-1])
+        except ValueError:
+            return None
+        raw = pct * total / 100
+        whole = int(raw)
+        return whole + 1 if round_up and raw > whole else whole
+    try:
+        return int(s)
+    except ValueError:
+        return None
+
+
+@rule(
+    "compute.pdb-blocks-eviction",
+    severity=Severity.MEDIUM,
+    title="PodDisruptionBudgets that allow no eviction",
+    rationale=(
+        "A PodDisruptionBudget at 0 disruptions allowed makes every voluntary eviction fail: node "
+        "drains hang, managed node-group/node-pool upgrades stall or are forced after a timeout, "
+        "and the cluster autoscaler cannot remove the node."
+    ),
+    remediation=(
+        "Set `maxUnavailable: 1` (or a `minAvailable` below the replica count) on the PDB, and "
+        "consider `unhealthyPodEvictionPolicy: AlwaysAllow` so unhealthy pods never block drains."
+    ),
+    docs="https://kubernetes.io/docs/tasks/run-application/configure-pdb/#think-about-how-your-application-reacts-to-disruptions",
+    needs=("PodDisruptionBudget",),
+)
+def pdb_blocks_eviction(ctx: RuleContext) -> Iterator[Finding]:
+    """PDBs with ``disruptionsAllowed == 0``: by configuration (medium) or because pods are
+    currently unhealthy (low)."""
+    cluster = ctx.cluster
+    for pdb in cluster.pdbs:
+        ns = pdb.metadata.namespace
+        ref = ObjectRef("PodDisruptionBudget", ns, pdb.metadata.name)
+        st = pdb.status
+        pods = [p for p in cluster.pods_selected(ns, pdb.spec.selector) if not is_terminated(p)]
+        expected = st.expected_pods
+        if expected == 0:
+            # No status (hand-written object): evaluate the spec against the selected pods.
+            expected = len(pods)
+            if expected == 0:
+                continue
+            healthy = sum(1 for p in pods if _is_ready(p))
+            desired = _desired_healthy(pdb.spec, expected)
+            if desired is None:
+                continue
+            allowed = max(0, healthy - desired)
+        else:
+            healthy, desired, allowed = st.current_healthy, st.desired_healthy, st.disruptions_allowed
+        if allowed > 0:
+            continue
+        spec_txt = _pdb_spec_text(pdb.spec)
+        owners = sorted({cluster.owner_of(p) or pod_ref(p) for p in pods})[:_MAX_RELATED]
+        status_ev = Evidence(
+            "kubernetes",
+            str(ref),
+            f"{spec_txt}; status: expectedPods {expected}, currentHealthy {healthy}, "
+            f"desiredHealthy {desired}, disruptionsAllowed 0",
+        )
+        if healthy >= desired:
+            yield ctx.finding(
+                ref,
+                f"{ref} ({spec_txt}) allows no eviction even when all {expected} pods are healthy: "
+                "every drain of a node running them will block",
+                evidence=[status_ev],
+                related=owners,
+            )
+        else:
+            policy = pdb.spec.unhealthy_pod_eviction_policy or "IfHealthyBudget"
+            yield ctx.finding(
+                ref,
+                f"{ref} allows no eviction right now because only {healthy} of {expected} pods are "
+                f"healthy (it needs {desired}); the budget itself leaves room once they recover "
+                f"(unhealthyPodEvictionPolicy {policy})",
+                evidence=[status_ev],
+                related=owners,
+                severity=Severity.LOW,
+            )
+
+
+def _is_ready(pod: k.Pod) -> bool:
+    c = _condition(pod, "Ready")
+    return c is not None and c.status == "True"
+
+
+def _desired_healthy(spec: k.PodDisruptionBudgetSpec, expected: int) -> int | None:
+    if spec.min_available is not None:
+        return _int_or_percent(spec.min_available, expected, round_up=True)
+    if spec.max_unavailable is not None:
+        mu = _int_or_percent(spec.max_unavailable, expected, round_up=True)
+        return None if mu is None else max(0, expected - mu)
+    return None
+
+
+def _pdb_spec_text(spec: k.PodDisruptionBudgetSpec) -> str:
+    if spec.min_available is not None:
+        return f"minAvailable {spec.min_available}"
+    if spec.max_unavailable is not None:
+        return f"maxUnavailable {spec.max_unavailable}"
+    return "no minAvailable/maxUnavailable"
+
+
+# =========================================================================== scheduling
+
+
+_RESOURCE_REASONS = ("Insufficient ", "Too many pods")
+_UNSCHEDULABLE_TAINT = k.Taint(key="node.kubernetes.io/unschedulable", effect="NoSchedule")
+
+
+@frozen(eq=False)
+class _NodeRoom:
+    """One node's allocatable and what non-terminated pods already request on it."""
+
+    node: k.Node
+    allocatable: dict[str, float]
+    requested: dict[str, float]
+    pod_count: int
+
+    def free(self, resource: str) -> float:
+        return self.allocatable.get(resource, 0.0) - self.requested.get(resource, 0.0)
+
+
+def _rooms(cluster: ClusterState) -> dict[str, _NodeRoom]:
+    """Per node: allocatable and requested (one pass over the pods)."""
+    out: dict[str, _NodeRoom] = {}
+    for n in cluster.nodes:
+        alloc: dict[str, float] = {}
+        for name, q in n.status.allocatable.items():
+            try:
+                alloc[name] = k.parse_quantity(q)
+            except ValueError:
+                continue
+        used: dict[str, float] = {}
+        count = 0
+        for p in cluster.pods_by_node.get(n.metadata.name, ()):
+            if is_terminated(p):
+                continue
+            count += 1
+            for r, v in pod_requests(p.spec).items():
+                used[r] = used.get(r, 0.0) + v
+        out[n.metadata.name] = _NodeRoom(n, alloc, used, count)
+    return out
+
+
+def _tolerates(tol: k.Toleration, taint: k.Taint) -> bool:
+    if tol.effect and tol.effect != taint.effect:
+        return False
+    op = tol.operator or "Equal"
+    if not tol.key:
+        return op == "Exists"
+    if tol.key != taint.key:
+        return False
+    return op == "Exists" or (tol.value or "") == (taint.value or "")
+
+
+def _untolerated(pod: k.Pod, taints: Iterable[k.Taint]) -> k.Taint | None:
+    for t in taints:
+        if t.effect not in ("NoSchedule", "NoExecute"):
+            continue
+        if not any(_tolerates(tol, t) for tol in pod.spec.tolerations):
+            return t
+    return None
+
+
+def _requirement_matches(req: k.NodeSelectorRequirement, labels: dict[str, str]) -> bool:
+    op, key = req.operator, req.key
+    if op == "In":
+        return key in labels and labels[key] in req.values
+    if op == "NotIn":
+        return key not in labels or labels[key] not in req.values
+    if op == "Exists":
+        return key in labels
+    if op == "DoesNotExist":
+        return key not in labels
+    if op in ("Gt", "Lt") and key in labels and req.values:
+        try:
+            have, want = int(labels[key]), int(req.values[0])
+        except ValueError:
+            return False
+        return have > want if op == "Gt" else have < want
+    return False
+
+
+def _terms_match(terms: list[k.NodeSelectorTerm], node: k.Node) -> bool:
+    """NodeSelectorTerms are ORed, their requirements ANDed; an empty term matches nothing."""
+    labels = node.metadata.labels
+    fields = {"metadata.name": node.metadata.name}
+    for term in terms:
+        if not term.match_expressions and not term.match_fields:
+            continue
+        if all(_requirement_matches(r, labels) for r in term.match_expressions) and all(
+            _requirement_matches(r, fields) for r in term.match_fields
+        ):
+            return True
+    return False
+
+
+def _required_node_affinity(pod: k.Pod) -> list[k.NodeSelectorTerm] | None:
+    aff = (pod.spec.affinity or {}).get("nodeAffinity") or {}
+    req = aff.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if not req:
+        return None
+    try:
+        return msgspec.convert(req, k.NodeSelector).node_selector_terms
+    except msgspec.ValidationError:
+        return None
+
+
+@frozen(eq=False)
+class _VolumePin:
+    """A constraint a mounted volume puts on nodes."""
+
+    claim: str
+    pv: str | None
+    terms: tuple[k.NodeSelectorTerm, ...] = ()
+    zones: tuple[str, ...] = ()  # from cloud Disk facts or PV zone labels when the PV has no nodeAffinity
+    zone_source: str = ""
+
+
+@frozen(eq=False)
+class _PodVolumes:
+    pins: tuple[_VolumePin, ...]
+    pod_level: tuple[str, ...]  # reasons no node can help (missing PVC, unbound immediate PVC)
+    claims: tuple[str, ...]
+
+
+def _pv_zones(pv: k.PersistentVolume) -> tuple[str, ...]:
+    """Zones a PV's nodeAffinity pins it to (empty when it is not zone-pinned)."""
+    na = pv.spec.node_affinity
+    zones: set[str] = set()
+    if na is not None and na.required is not None:
+        for term in na.required.node_selector_terms:
+            for req in term.match_expressions:
+                if req.key in _ZONE_KEYS and req.operator == "In":
+                    zones.update(v for v in req.values if v)
+    if not zones:
+        for key in ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"):
+            if pv.metadata.labels.get(key):
+                zones.update(z for z in pv.metadata.labels[key].split("__") if z)
+    return tuple(sorted(zones))
+
+
+def _disk_zones(pv: k.PersistentVolume, facts: CloudFacts | None) -> tuple[tuple[str, ...], str]:
+    """Zones of the cloud disk behind a PV when the provider reported it (zonal disks only)."""
+    if facts is None:
+        return (), ""
+    vr = volume_ref(pv)
+    if vr is None:
+        return (), ""
+    disk = facts.disk(vr.volume_handle)
+    if disk is None or disk.zone_redundant or not disk.zones:
+        return (), ""
+    return tuple(disk.zones), disk.provenance.ref()
+
+
+def _zone_matches(node: k.Node, zones: tuple[str, ...]) -> bool:
+    z = node_zone(node)
+    if z is None:
+        return True  # the scheduler's VolumeZone filter passes nodes without zone labels
+    # Azure Disk reports bare zone numbers ("1") where nodes say "eastus-1".
+    return any(z == want or z.endswith(f"-{want}") for want in zones)
+
+
+def _pod_volumes(cluster: ClusterState, facts: CloudFacts | None, pod: k.Pod) -> _PodVolumes:
+    ns = pod.metadata.namespace or ""
+    pins: list[_VolumePin] = []
+    pod_level: list[str] = []
+    claims: list[str] = []
+    have_pvcs = cluster.has("PersistentVolumeClaim")
+    for vol in pod.spec.volumes:
+        if vol.persistent_volume_claim is None:
+            continue
+        claim = vol.persistent_volume_claim.claim_name
+        claims.append(claim)
+        pvc = cluster.pvcs_by_key.get((ns, claim))
+        if pvc is None:
+            if have_pvcs:
+                pod_level.append(f'persistentvolumeclaim "{claim}" not found')
+            continue
+        pv = cluster.pv_for_claim(ns, claim)
+        if pv is None:
+            sc = cluster.storage_class_of(pvc)
+            if pvc.status.phase != "Bound" and sc is not None and sc.volume_binding_mode != "WaitForFirstConsumer":
+                pod_level.append("pod has unbound immediate PersistentVolumeClaims")
+            continue
+        na = pv.spec.node_affinity
+        terms = tuple(na.required.node_selector_terms) if na is not None and na.required is not None else ()
+        zones: tuple[str, ...] = ()
+        source = ""
+        if not terms:
+            zones, source = _disk_zones(pv, facts)
+            if not zones:
+                zones = _pv_zones(pv)
+                source = f"PersistentVolume/{pv.metadata.name} labels" if zones else ""
+        if terms or zones:
+            pins.append(_VolumePin(claim, pv.metadata.name, terms, zones, source))
+    return _PodVolumes(tuple(pins), tuple(dict.fromkeys(pod_level)), tuple(claims))
+
+
+def _fit_reasons(
+    pod: k.Pod,
+    requests: dict[str, float],
+    room: _NodeRoom,
+    volumes: _PodVolumes,
+) -> list[list[str]]:
+    """Every failing filter for one pod on one node, in the default scheduler's filter order.
+
+    Each entry is one filter's reasons worded as the scheduler words them
+    (``Insufficient cpu``, ``node(s) had untolerated taint {key: value}``); the first entry
+    is what the scheduler reports for that node. An empty list means the pod fits.
+    """
+    node = room.node
+    out: list[list[str]] = []
+    if node.spec.unschedulable and _untolerated(pod, (_UNSCHEDULABLE_TAINT,)) is not None:
+        out.append(["node(s) were unschedulable"])
+    taint = _untolerated(pod, node.spec.taints)
+    if taint is not None:
+        out.append([f"node(s) had untolerated taint {{{taint.key}: {taint.value or ''}}}"])
+    labels = node.metadata.labels
+    affinity = _required_node_affinity(pod)
+    if any(labels.get(key) != v for key, v in pod.spec.node_selector.items()) or (
+        affinity is not None and not _terms_match(affinity, node)
+    ):
+        out.append(["node(s) didn't match Pod's node affinity/selector"])
+    short: list[str] = []
+    if room.allocatable.get("pods") is not None and room.pod_count + 1 > room.allocatable["pods"]:
+        short.append("Too many pods")
+    for r, need in sorted(requests.items()):
+        if need > 0 and room.free(r) < need:
+            short.append(f"Insufficient {r}")
+    if short:
+        out.append(short)
+    for pin in volumes.pins:
+        if pin.terms and not _terms_match(list(pin.terms), node):
+            out.append(["node(s) had volume node affinity conflict"])
+            break
+        if pin.zones and not _zone_matches(node, pin.zones):
+            out.append(["node(s) had no available volume zone"])
+            break
+    return out
+
+
+def _histogram(first: Iterable[list[str]], total: int) -> str:
+    counts: Counter[str] = Counter()
+    for reasons in first:
+        counts.update(reasons)
+    parts = sorted(f"{n} {reason}" for reason, n in counts.items())
+    return f"0/{total} nodes are available: {', '.join(parts)}."
+
+
+_SCHED_MSG = re.compile(r"nodes are available: (.*?)(?:\. preemption:|\.$|$)", re.S)
+_SCHED_PART = re.compile(r"\s*(\d+)\s+(.+)")
+
+
+def _scheduler_reasons(message: str) -> set[str]:
+    """The reason phrases of a scheduler FailedScheduling message, without counts."""
+    m = _SCHED_MSG.search(message)
+    if not m:
+        return set()
+    out = set()
+    for part in m.group(1).split(", "):
+        pm = _SCHED_PART.match(part)
+        if pm:
+            out.add(pm.group(2).strip().rstrip("."))
+    return out
+
+
+_AUTOSCALER_REASONS = frozenset({"TriggeredScaleUp", "NotTriggerScaleUp", "FailedScaleUp", "ScaleUpTimedOut"})
+
+
+@frozen(eq=False)
+class _Analysis:
+    """The fit of one Pending pod over every node."""
+
+    pod: k.Pod
+    requests: dict[str, float]
+    volumes: _PodVolumes
+    per_node: dict[str, list[list[str]]]
+
+    def eligible_but_full(self) -> list[str]:
+        """Nodes whose only failing filter is resources."""
+        return [
+            n
+            for n, reasons in self.per_node.items()
+            if len(reasons) == 1 and reasons[0][0].startswith(_RESOURCE_REASONS)
+        ]
+
+    def fits(self) -> list[str]:
+        return [n for n, reasons in self.per_node.items() if not reasons]
+
+
+def _pending_unscheduled(cluster: ClusterState) -> Iterator[k.Pod]:
+    for p in cluster.pods:
+        if p.status.phase != "Pending" or p.spec.node_name or p.metadata.deletion_timestamp:
+            continue
+        cond = _condition(p, "PodScheduled")
+        failed = any(e.reason == "FailedScheduling" for e in _pod_events(cluster, p))
+        if (cond is not None and cond.status == "False" and cond.reason == "Unschedulable") or failed:
+            yield p
+
+
+def _analyse(cluster: ClusterState, facts: CloudFacts | None, rooms: dict[str, _NodeRoom], pod: k.Pod) -> _Analysis:
+    requests = pod_requests(pod.spec)
+    volumes = _pod_volumes(cluster, facts, pod)
+    per_node = {name: _fit_reasons(pod, requests, room, volumes) for name, room in rooms.items()}
+    return _Analysis(pod, requests, volumes, per_node)
+
+
+def _request_text(requests: dict[str, float]) -> str:
+    parts = [fmt_resource(r, v) for r, v in sorted(requests.items()) if v > 0]
+    return ", ".join(parts) if parts else "no resources"
+
+
+@rule(
+    "compute.unschedulable",
+    severity=Severity.HIGH,
+    title="Pending pods: why they do not fit any node",
+    rationale=(
+        "A Pending pod is capacity the workload expected and does not have. The scheduler's "
+        "one-line summary hides which constraint blocks each node; re-running its filters "
+        "against current node capacity, taints, affinity and volume topology shows what to change."
+    ),
+    remediation=(
+        "Act on the dominant reason: add capacity or lower `resources.requests` for Insufficient "
+        "cpu/memory; add a toleration or use the right node pool for untolerated taints; fix "
+        "`nodeSelector`/`affinity`; give the volume's zone a node pool with headroom for volume "
+        "node affinity conflicts; uncordon (`kubectl uncordon`) cordoned nodes."
+    ),
+    docs="https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/#kube-scheduler-implementation",
+    needs=("Pod", "Node"),
+    symptom=True,
+)
+def unschedulable(ctx: RuleContext) -> Iterator[Finding]:
+    """Explain each Pending pod: per-node blocking reasons aggregated like the scheduler, the
+    scheduler's and cluster-autoscaler's own events, and pods stuck on volume attach."""
+    cluster = ctx.cluster
+    rooms = _rooms(cluster)
+    for pod in _pending_unscheduled(cluster):
+        yield _explain_unschedulable(ctx, _analyse(cluster, ctx.facts, rooms, pod), rooms)
+    yield from _attach_failures(ctx)
+
+
+def _explain_unschedulable(ctx: RuleContext, a: _Analysis, rooms: dict[str, _NodeRoom]) -> Finding:
+    cluster = ctx.cluster
+    pod = a.pod
+    ref = pod_ref(pod)
+    ns = pod.metadata.namespace
+    total = len(rooms)
+    evidence: list[Evidence] = []
+    related = [ObjectRef("PersistentVolumeClaim", ns, c) for c in a.volumes.claims]
+
+    cond = _condition(pod, "PodScheduled")
+    if cond is not None and cond.status == "False":
+        evidence.append(
+            Evidence("kubernetes", str(ref), f"PodScheduled=False {cond.reason or ''}: {cond.message or ''}".strip(),
+                     time=cond.last_transition_time)
+        )
+    events = _pod_events(cluster, pod)
+    sched = [e for e in events if e.reason == "FailedScheduling"]
+    scaler = [e for e in events if e.reason in _AUTOSCALER_REASONS]
+    evidence.extend(event_evidence(sched, limit=1))
+    evidence.extend(event_evidence(scaler, limit=2))
+
+    ours_first = [r[0] for r in a.per_node.values() if r]
+    if a.volumes.pod_level:
+        summary = f"0/{total} nodes are available: {'; '.join(a.volumes.pod_level)}."
+        why = "no node can help until the claim exists/binds"
+    elif total == 0:
+        summary = "0/0 nodes are available: the cluster has no nodes."
+        why = "there are no nodes to place it on"
+    elif not ours_first:
+        summary = f"{len(a.fits())}/{total} nodes have room for it now."
+        why = (
+            "every filter passes on the current state, so the last scheduler failure was transient "
+            "(capacity freed or nodes added since) or the pod uses constraints r2c does not evaluate "
+            "(pod (anti-)affinity, topology spread, host ports)"
+        )
+    else:
+        summary = _histogram(ours_first, total)
+        why = _dominant_why(a, rooms)
+
+    message = f"{ref} is Pending (requests {_request_text(a.requests)}): {summary} {why}."
+    if sched:
+        last = sched[-1]
+        theirs = _scheduler_reasons(last.message or "")
+        ours = {r for reasons in ours_first for r in reasons}
+        if theirs and ours and theirs != ours:
+            message += (
+                f" The scheduler's last message ({last.time}) named {', '.join(sorted(theirs))}; "
+                "the cluster has changed since or other constraints apply."
+            )
+    if any(e.reason == "TriggeredScaleUp" for e in scaler):
+        message += " The cluster autoscaler has triggered a scale-up for it."
+    elif any(e.reason == "NotTriggerScaleUp" for e in scaler):
+        message += " The cluster autoscaler found no node group that could fit it."
+
+    evidence.extend(_per_reason_evidence(a, rooms))
+    evidence.extend(_pin_evidence(a))
+    return ctx.finding(ref, message, evidence=evidence, related=related,
+                       time=sched[-1].time if sched else (cond.last_transition_time if cond else None))
+
+
+def _dominant_why(a: _Analysis, rooms: dict[str, _NodeRoom]) -> str:
+    """One sentence on what would have to change."""
+    per_node = a.per_node
+    total = len(per_node)
+    full = a.eligible_but_full()
+    volume_blocked = [n for n, rs in per_node.items() if any(r[0].startswith("node(s) had volume") or r[0].startswith("node(s) had no available volume") for r in rs)]
+    if volume_blocked and len(volume_blocked) == total:
+        zones = sorted({z for pin in a.volumes.pins for z in (pin.zones or _terms_zones(pin.terms))})
+        zone_txt = f" ({', '.join(zones)})" if zones else ""
+        return f"its volume is pinned to a zone{zone_txt} where no node can take it"
+    if full:
+        short = sorted({r for n in full for r in per_node[n][0]})
+        return (
+            f"{len(full)} node(s) pass every other filter but lack room ({', '.join(short)}): "
+            "free capacity or scale those nodes' pool"
+        )
+    firsts = Counter(per_node[n][0][0] for n in per_node if per_node[n])
+    top, _ = firsts.most_common(1)[0]
+    return f"no node passes the placement filters; most often: {top}"
+
+
+def _terms_zones(terms: Iterable[k.NodeSelectorTerm]) -> set[str]:
+    zones: set[str] = set()
+    for term in terms:
+        for req in term.match_expressions:
+            if req.key in _ZONE_KEYS and req.operator == "In":
+                zones.update(v for v in req.values if v)
+    return zones
+
+
+def _per_reason_evidence(a: _Analysis, rooms: dict[str, _NodeRoom]) -> Iterator[Evidence]:
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for name, reasons in sorted(a.per_node.items()):
+        if reasons:
+            for r in reasons[0]:
+                by_reason[r].append(name)
+    for reason, names in sorted(by_reason.items()):
+        shown = names[:5]
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        if reason.startswith("Insufficient "):
+            res = reason.removeprefix("Insufficient ")
+            detail = ", ".join(
+                f"{n} ({fmt_resource(res, max(0.0, rooms[n].free(res)))} free of "
+                f"{fmt_resource(res, rooms[n].allocatable.get(res, 0.0))})"
+                for n in shown
+            )
+            yield Evidence("kubernetes", f"Node/{shown[0]}", f"{reason} for {fmt_resource(res, a.requests.get(res, 0.0))}: {detail}{more}")
+        else:
+            yield Evidence("kubernetes", f"Node/{shown[0]}", f"{reason}: {', '.join(shown)}{more}")
+
+
+def _source_of(ref: str) -> str:
+    """The evidence source of a citation: the provider of a ``Provenance.ref()``, else kubernetes."""
+    first = ref.split(" ", 1)[0]
+    return first if first in ("aws", "azure", "gcp", "recorded") else "kubernetes"
+
+
+def _pin_evidence(a: _Analysis) -> Iterator[Evidence]:
+    ns = a.pod.metadata.namespace
+    for pin in a.volumes.pins:
+        zones = pin.zones or tuple(sorted(_terms_zones(pin.terms)))
+        if not zones:
+            continue
+        src = _source_of(pin.zone_source)
+        ref = pin.zone_source if src != "kubernetes" else f"PersistentVolume/{pin.pv}"
+        yield Evidence(src, ref, f"PersistentVolumeClaim/{ns}/{pin.claim} → PersistentVolume/{pin.pv} is in zone(s) {', '.join(zones)}")
+
+
+_ATTACH_HINTS = (
+    ("InvalidVolume.ZoneMismatch", "the EBS volume is in another Availability Zone than the node"),
+    ("not found in zone", "the disk is not in the node's zone"),
+    ("does not match", "the disk's zone does not match the node's zone"),
+    ("Multi-Attach error", "the volume is still attached to another node (ReadWriteOnce)"),
+    ("timed out waiting for the condition", "the attach/mount did not complete in time"),
+)
+
+
+def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
+    """Pods that were scheduled but stay Pending because a volume cannot attach or mount."""
+    cluster = ctx.cluster
+    for pod in cluster.pods:
+        if pod.status.phase != "Pending" or not pod.spec.node_name:
+            continue
+        events = [e for e in _pod_events(cluster, pod) if e.reason in ("FailedAttachVolume", "FailedMount")]
+        if not events:
+            continue
+        ref = pod_ref(pod)
+        ns = pod.metadata.namespace
+        node = cluster.nodes_by_name.get(pod.spec.node_name)
+        nzone = node_zone(node) if node is not None else None
+        attach = [e for e in events if e.reason == "FailedAttachVolume"]
+        last = (attach or events)[-1]
+        text = last.message or ""
+        hint = next((h for key, h in _ATTACH_HINTS if key.lower() in text.lower()), "")
+        volumes = _pod_volumes(cluster, ctx.facts, pod)
+        evidence = list(event_evidence(attach, limit=1)) + list(
+            event_evidence([e for e in events if e.reason == "FailedMount"], limit=1)
+        )
+        zone_notes: list[str] = []
+        for pin in volumes.pins:
+            zones = pin.zones or tuple(sorted(_terms_zones(pin.terms)))
+            if zones and nzone and nzone not in zones and not any(nzone.endswith(f"-{z}") for z in zones):
+                zone_notes.append(f"PersistentVolume/{pin.pv} is in {', '.join(zones)}")
+        evidence.extend(_pin_evidence(_Analysis(pod, {}, volumes, {})))
+        where = f"node {pod.spec.node_name}" + (f" ({nzone})" if nzone else "")
+        what = "cannot attach its volume" if attach else "cannot mount its volume"
+        message = f"{ref} was scheduled on {where} but is stuck Pending: it {what}"
+        if hint:
+            message += f" ({hint})"
+        if zone_notes:
+            message += f"; {'; '.join(zone_notes)} while the node is in {nzone}"
+        message += f". Last {last.reason}: {text}"
+        related = [ObjectRef("PersistentVolumeClaim", ns, c) for c in volumes.claims]
+        related.append(ObjectRef("Node", None, pod.spec.node_name))
+        yield ctx.finding(ref, message, evidence=evidence, related=related, key="attach", time=last.time)
+
+
+@rule(
+    "compute.fragmentation",
+    severity=Severity.HIGH,
+    title="Pending pods that fit the cluster's free capacity but no single node",
+    rationale=(
+        "Free capacity spread thinly over many nodes cannot host a large pod: the cluster looks "
+        "half empty while the pod stays Pending, and the autoscaler may not add a node if it "
+        "considers the pool big enough."
+    ),
+    remediation=(
+        "Lower the pod's `resources.requests`, use larger instance types for the pool, enable "
+        "bin-packing (`MostAllocated` scoring, AKS/GKE optimize-utilization profile), or let the "
+        "cluster autoscaler add a node for it."
+    ),
+    docs="https://kubernetes.io/docs/concepts/scheduling-eviction/resource-bin-packing/",
+    needs=("Pod", "Node"),
+)
+def fragmentation(ctx: RuleContext) -> Iterator[Finding]:
+    """Pending pods whose request fits the summed free capacity of eligible nodes but no node."""
+    cluster = ctx.cluster
+    rooms = _rooms(cluster)
+    for pod in _pending_unscheduled(cluster):
+        a = _analyse(cluster, ctx.facts, rooms, pod)
+        if a.volumes.pod_level or a.fits():
+            continue
+        eligible = a.eligible_but_full()
+        if len(eligible) < 2:
+            continue
+        for res in ("cpu", "memory"):
+            need = a.requests.get(res, 0.0)
+            if need <= 0:
+                continue
+            frees = {n: max(0.0, rooms[n].free(res)) for n in eligible}
+            with_room = {n: f for n, f in frees.items() if f > 0}
+            total_free = sum(with_room.values())
+            if total_free < need or max(frees.values()) >= need or len(with_room) < 2:
+                continue
+            best = max(with_room, key=lambda n: (with_room[n], n))
+            fmt = fmt_cpu if res == "cpu" else fmt_memory
+            ref = pod_ref(pod)
+            scaled = any(e.reason == "TriggeredScaleUp" for e in _pod_events(cluster, pod))
+            message = (
+                f"{ref}: the cluster has {fmt(total_free)} {'' if res == 'cpu' else 'memory '}free across "
+                f"{len(with_room)} eligible nodes but no node has the {fmt(need)} "
+                f"{'' if res == 'cpu' else 'memory '}this pod requests (largest free: {fmt(with_room[best])} on {best})"
+            ).replace("CPU CPU", "CPU").replace("  ", " ")
+            if scaled:
+                message += "; the cluster autoscaler has triggered a scale-up"
+            evidence = [
+                Evidence("kubernetes", f"Node/{n}", f"{fmt(f)} {res} free of {fmt(rooms[n].allocatable.get(res, 0.0))}")
+                for n, f in sorted(with_room.items(), key=lambda nf: (-nf[1], nf[0]))[:10]
+            ]
+            yield ctx.finding(
+                ref,
+                message,
+                evidence=evidence,
+                related=[ObjectRef("Node", None, n) for n in sorted(eligible)[:_MAX_RELATED]],
+                key=res,
+                severity=Severity.MEDIUM if scaled else None,
+            )
+
+
+# =========================================================================== pools and zones
+
+
+def _pool_taint_text(t: k.Taint) -> str:
+    return f"{t.key}={t.value or ''}:{t.effect}"
+
+
+@rule(
+    "compute.node-pool-zone-gap",
+    severity=Severity.MEDIUM,
+    title="Zones holding pinned volumes that no node pool can serve",
+    rationale=(
+        "A zonal disk can only attach in its zone. If no node pool can place a node with room "
+        "there (no pool spans the zone, or the pools there are at their maximum), the pods "
+        "using that disk stay Pending after any reschedule."
+    ),
+    remediation=(
+        "Give every zone that holds volumes a node pool with headroom: add the zone to the pool "
+        "(EKS node group subnets, AKS `--zones`, GKE `--node-locations`) or raise `maxSize`/"
+        "`--max-count`; or use one pool per zone for stateful workloads."
+    ),
+    docs="https://kubernetes.io/docs/setup/best-practices/multiple-zones/#storage-access-for-zones",
+    needs=("Pod", "Node", "PersistentVolumeClaim", "PersistentVolume"),
+    needs_cloud=("node_pools",),
+)
+def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
+    """Each zone where used PVs are pinned, checked for a node pool with headroom there."""
+    cluster = ctx.cluster
+    facts = ctx.facts
+    assert facts is not None  # needs_cloud guarantees it
+    if any("karpenter.sh/nodepool" in n.metadata.labels for n in cluster.nodes):
+        return  # Karpenter provisions per pending pod; node pool bounds do not apply
+    rooms = _rooms(cluster)
+    # zone -> [(pvc ref, pv name, source ref), ...] and the pods using them
+    pinned: dict[str, list[tuple[ObjectRef, str, str]]] = defaultdict(list)
+    users: dict[str, list[k.Pod]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    for pod in cluster.pods:
+        if is_terminated(pod):
+            continue
+        ns = pod.metadata.namespace or ""
+        for vol in pod.spec.volumes:
+            if vol.persistent_volume_claim is None:
+                continue
+            claim = vol.persistent_volume_claim.claim_name
+            pv = cluster.pv_for_claim(ns, claim)
+            if pv is None:
+                continue
+            zones = _pv_zones(pv)
+            src = f"PersistentVolume/{pv.metadata.name}"
+            if not zones:
+                zones, src = _disk_zones(pv, facts)
+            if len(zones) != 1:
+                continue  # regional / zone-redundant or unpinned
+            zone = zones[0]
+            users[zone].append(pod)
+            if (ns, claim) not in seen:
+                seen.add((ns, claim))
+                pinned[zone].append((ObjectRef("PersistentVolumeClaim", ns or None, claim), pv.metadata.name, src))
+
+    nodes_by_pool: dict[str, list[k.Node]] = defaultdict(list)
+    for n in cluster.nodes:
+        pool_label = node_pool_of(n.metadata.labels)
+        if pool_label:
+            nodes_by_pool[pool_label].append(n)
+    pools = facts.node_pools
+    multi_zone = len({z for z in cluster.nodes_by_zone if z}) > 1 or len({z for p in pools for z in p.zones}) > 1
+
+    for zone in sorted(pinned):
+        pods = users[zone]
+        need = {"cpu": 0.0, "memory": 0.0}
+        pending = [p for p in pods if p.status.phase == "Pending"]
+        for p in pending or pods:
+            req = pod_requests(p.spec)
+            for r in need:
+                need[r] = max(need[r], req.get(r, 0.0))
+        serving: list[NodePool] = []
+        notes: list[Evidence] = []
+        headroom = False
+        for pool in pools:
+            pzones = pool.zones or tuple(sorted({z for n in nodes_by_pool.get(pool.name, []) if (z := node_zone(n))}))
+            if not _zone_in(zone, pzones):
+                continue
+            serving.append(pool)
+            ok, why = _pool_headroom(pool, zone, nodes_by_pool.get(pool.name, []), rooms, need)
+            headroom = headroom or ok
+            notes.append(Evidence(pool.provenance.provider, pool.provenance.ref(), f"node pool {pool.name} spans {', '.join(pzones) or '?'}: {why}"))
+        # Nodes outside known pools (self-managed) with room in the zone also serve it.
+        for n in cluster.nodes_by_zone.get(zone, ()):
+            pool_name = node_pool_of(n.metadata.labels)
+            if pool_name is not None and facts.node_pool(pool_name) is not None:
+                continue
+            if _node_has_room(rooms[n.metadata.name], need):
+                headroom = True
+        if headroom:
+            continue
+        pvc_refs = [c for c, _, _ in pinned[zone]]
+        pool_list = ", ".join(f"{p.name} ({', '.join(p.zones) or '?'})" for p in pools) or "none reported"
+        if serving:
+            cause = f"node pool(s) {', '.join(p.name for p in serving)} reach {zone} but none can add or fit a node there"
+        else:
+            cause = f"no node pool places nodes in {zone} (pools: {pool_list})"
+            if multi_zone and pools and all(len(p.zones) == 1 for p in pools):
+                cause += "; every pool spans a single zone"
+        message = (
+            f"Zone {zone} holds {len(pvc_refs)} zonal volume(s) used by {len(pods)} pod(s) "
+            f"({len(pending)} Pending), and {cause}: pods using them cannot be placed "
+            f"(largest request {fmt_cpu(need['cpu'])}, {fmt_memory(need['memory'])})"
+        )
+        evidence = [
+            Evidence(_source_of(src), src, f"{c} → PersistentVolume/{pv} pinned to {zone}")
+            for c, pv, src in pinned[zone][:10]
+        ]
+        evidence.extend(notes)
+        if not cluster.nodes_by_zone.get(zone):
+            evidence.append(Evidence("kubernetes", "Node", f"no node is in {zone}"))
+        yield ctx.finding(
+            ObjectRef("Zone", None, zone),
+            message,
+            evidence=evidence,
+            related=[ObjectRef("NodePool", None, p.name) for p in serving] + pvc_refs[:_MAX_RELATED],
+            severity=Severity.HIGH if pending else None,
+        )
+
+
+def _zone_in(zone: str, zones: Iterable[str]) -> bool:
+    return any(zone == z or zone.endswith(f"-{z}") for z in zones)
+
+
+def _node_has_room(room: _NodeRoom, need: dict[str, float]) -> bool:
+    node = room.node
+    if node.spec.unschedulable:
+        return False
+    ready = next((c for c in node.status.conditions if c.type == "Ready"), None)
+    if ready is not None and ready.status != "True":
+        return False
+    return all(room.free(r) >= v for r, v in need.items())
+
+
+def _pool_headroom(
+    pool: NodePool, zone: str, nodes: list[k.Node], rooms: dict[str, _NodeRoom], need: dict[str, float]
+) -> tuple[bool, str]:
+    in_zone = [n for n in nodes if node_zone(n) == zone]
+    for n in in_zone:
+        if _node_has_room(rooms[n.metadata.name], need):
+            return True, f"node {n.metadata.name} in {zone} has room"
+    current = pool.desired_size if pool.desired_size is not None else len(nodes)
+    if pool.autoscaling and pool.max_size is not None and current < pool.max_size:
+        return True, f"autoscaling can grow it ({current} < max {pool.max_size})"
+    if pool.autoscaling is None and pool.max_size is None:
+        return True, "bounds unknown"
+    if pool.autoscaling:
+        why = f"autoscaling at its maximum ({current}/{pool.max_size})"
+    else:
+        why = f"autoscaling off at {current} node(s)"
+    return False, f"{why}; {len(in_zone)} node(s) in {zone}, none with room"
+
+
+# =========================================================================== AKS system pools
+
+
+_AKS_MODE_LABEL = "kubernetes.azure.com/mode"
+_AKS_POOL_LABELS = ("kubernetes.azure.com/agentpool", "agentpool")
+_CRITICAL_ADDONS = "CriticalAddonsOnly"
+
+
+@rule(
+    "compute.system-pool-user-workloads",
+    severity=Severity.MEDIUM,
+    title="User workloads on an AKS system node pool",
+    rationale=(
+        "AKS system pools run CoreDNS, konnectivity and metrics-server. User pods there compete "
+        "with them for CPU and memory, and a noisy or leaking app can take cluster DNS down with it."
+    ),
+    remediation=(
+        "Taint the system pool (`az aks nodepool update --node-taints CriticalAddonsOnly=true:NoSchedule`) "
+        "and run user workloads on a `--mode User` pool."
+    ),
+    docs="https://learn.microsoft.com/azure/aks/use-system-pools",
+    needs=("Pod", "Node"),
+)
+def system_pool_user_workloads(ctx: RuleContext) -> Iterator[Finding]:
+    """User-namespace pods on AKS system-mode nodes whose pool lacks the CriticalAddonsOnly taint."""
+    cluster = ctx.cluster
+    facts = ctx.facts
+    by_pool: dict[str, list[k.Node]] = defaultdict(list)
+    for n in cluster.nodes:
+        labels = n.metadata.labels
+        pool_name = next((labels[key] for key in _AKS_POOL_LABELS if key in labels), None)
+        fact = facts.node_pool(pool_name) if facts is not None and pool_name else None
+        is_system = labels.get(_AKS_MODE_LABEL, "").lower() == "system" or (
+            fact is not None and (fact.mode or "").lower() == "system"
+        )
+        if is_system:
+            by_pool[pool_name or n.metadata.name].append(n)
+    for pool_name, nodes in sorted(by_pool.items()):
+        fact = facts.node_pool(pool_name) if facts is not None else None
+        tainted = any(t.key == _CRITICAL_ADDONS and t.effect in ("NoSchedule", "NoExecute") for n in nodes for t in n.spec.taints)
+        if fact is not None and any(t.startswith(_CRITICAL_ADDONS) for t in fact.taints):
+            tainted = True
+        if tainted:
+            continue
+        owners: dict[ObjectRef, set[str]] = defaultdict(set)
+        for n in nodes:
+            for p in cluster.pods_by_node.get(n.metadata.name, ()):
+                if is_terminated(p) or is_system_namespace(p.metadata.namespace):
+                    continue
+                owner = cluster.owner_of(p) or pod_ref(p)
+                if owner.kind == "DaemonSet":
+                    continue
+                owners[owner].add(n.metadata.name)
+        if not owners:
+            continue
+        ref = ObjectRef("NodePool", None, pool_name)
+        evidence = [
+            Evidence("kubernetes", f"Node/{n.metadata.name}",
+                     f"{_AKS_MODE_LABEL}={n.metadata.labels.get(_AKS_MODE_LABEL, '?')}, taints: "
+                     f"{', '.join(_pool_taint_text(t) for t in n.spec.taints) or 'none'} (no {_CRITICAL_ADDONS}=true:NoSchedule)")
+            for n in nodes[:5]
+        ]
+        if fact is not None:
+            evidence.append(Evidence(fact.provenance.provider, fact.provenance.ref(),
+                                     f"agent pool {fact.name} mode {fact.mode}, taints {list(fact.taints) or 'none'}"))
+        for owner, on in sorted(owners.items())[:10]:
+            evidence.append(Evidence("kubernetes", str(owner), f"runs on {', '.join(sorted(on))}"))
+        yield ctx.finding(
+            ref,
+            f"System node pool {pool_name} runs {len(owners)} user workload(s) "
+            f"({', '.join(str(o) for o in sorted(owners)[:3])}{'...' if len(owners) > 3 else ''}) "
+            f"because it lacks the {_CRITICAL_ADDONS}=true:NoSchedule taint",
+            evidence=evidence,
+            related=sorted(owners)[:_MAX_RELATED],
+        )
+
+
+# =========================================================================== KEDA
+
+
+@rule(
+    "compute.keda-not-enabled",
+    severity=Severity.MEDIUM,
+    title="KEDA ScaledObjects with no KEDA operator to act on them",
+    rationale=(
+        "A ScaledObject does nothing by itself: without the KEDA operator (the AKS KEDA add-on or "
+        "a Helm install) no HPA is created and the workload never scales on its triggers."
+    ),
+    remediation=(
+        "Enable the add-on (`az aks update --enable-keda`) or install KEDA (`helm install keda "
+        "kedacore/keda -n keda`), then check the ScaledObject's `Ready` condition."
+    ),
+    docs="https://learn.microsoft.com/azure/aks/keda-about",
+    needs=("ScaledObject", "Deployment"),
+    needs_cloud=("network",),
+)
+def keda_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
+    """ScaledObjects while the cloud reports KEDA off and no ``keda-operator`` Deployment runs."""
+    cluster = ctx.cluster
+    facts = ctx.facts
+    if not cluster.scaled_objects:
+        return
+    settings = facts.network if facts is not None else None
+    if settings is None or settings.keda_enabled is True:
+        return
+    operators = [d for d in cluster.deployments if d.metadata.name == "keda-operator"]
+    if operators:
+        return
+    cluster_ref = ObjectRef("Cluster", None, cluster.name or "cluster")
+    for so in cluster.scaled_objects:
+        ref = ObjectRef("ScaledObject", so.metadata.namespace, so.metadata.name)
+        target = so.spec.scale_target_ref.get("name", "?")
+        conditions = so.status.get("conditions") or []
+        ready = next((c for c in conditions if isinstance(c, dict) and c.get("type") == "Ready"), None)
+        evidence = [
+            Evidence(settings.provenance.provider, settings.provenance.ref(),
+                     "workloadAutoScalerProfile.keda.enabled is false" if settings.keda_enabled is False
+                     else "the cloud reports no managed KEDA add-on"),
+            Evidence("kubernetes", "Deployment", "no keda-operator Deployment in any namespace"),
+            Evidence("kubernetes", str(ref),
+                     "status has no Ready condition (never reconciled)" if ready is None
+                     else f"Ready={ready.get('status')} {ready.get('reason', '')}".strip()),
+        ]
+        yield ctx.finding(
+            ref,
+            f"{ref} targets {target} but KEDA is not running (add-on disabled, no keda-operator): "
+            f"it will never scale on its {len(so.spec.triggers)} trigger(s)",
+            evidence=evidence,
+            related=[cluster_ref],
+        )
+
+
+# =========================================================================== image pulls
+
+
+_PULL_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull"})
+_PULL_CAUSES = (
+    (("401 unauthorized", "403 forbidden", "no basic auth credentials", "pull access denied",
+      "authorization failed", "unauthorized:", "denied:", "failed to authorize"),
+     "the registry refused the pull credentials (node identity or imagePullSecrets)"),
+    (("toomanyrequests", "429 too many requests", "rate limit"), "the registry is rate-limiting pulls"),
+    (("manifest unknown", "not found", "notfound"), "the image or tag does not exist"),
+    (("i/o timeout", "dial tcp", "no such host", "connection refused", "tls handshake timeout",
+      "context deadline exceeded"), "the node cannot reach the registry"),
+)
+
+
+def _pull_cause(text: str) -> str:
+    low = text.lower()
+    for keys, cause in _PULL_CAUSES:
+        if any(key in low for key in keys):
+            return cause
+    return ""
+
+
+@rule(
+    "compute.image-pull-backoff",
+    severity=Severity.HIGH,
+    title="Pods that cannot pull their image",
+    rationale=(
+        "A container in ImagePullBackOff never starts: the replica is missing, and a rollout "
+        "or scale-up that needs the image stalls."
+    ),
+    remediation=(
+        "Read the kubelet's `Failed to pull image` event: for 401/403 grant the node identity pull "
+        "rights (ECR `ecr:BatchGetImage` via the node role, AKS `az aks update --attach-acr`, GKE "
+        "`roles/artifactregistry.reader`) or fix `imagePullSecrets`; for not found fix the image tag."
+    ),
+    docs="https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff",
+    needs=("Pod",),
+    symptom=True,
+)
+def image_pull_backoff(ctx: RuleContext) -> Iterator[Finding]:
+    """Pods whose containers wait in ImagePullBackOff/ErrImagePull, with the kubelet's reason."""
+    cluster = ctx.cluster
+    for pod in cluster.pods:
+        waiting = [
+            cs
+            for cs in (*pod.status.init_container_statuses, *pod.status.container_statuses)
+            if cs.state.waiting is not None and cs.state.waiting.reason in _PULL_REASONS
+        ]
+        if not waiting:
+            continue
+        ref = pod_ref(pod)
+        ns = pod.metadata.namespace
+        images = {c.name: c.image for c in (*pod.spec.init_containers, *pod.spec.containers) if c.image}
+        events = _pod_events(cluster, pod)
+        failed = [e for e in events if (e.message or "").startswith("Failed to pull image")]
+        backoff = [e for e in events if e.reason == "BackOff" and "pulling image" in (e.message or "")]
+        texts = [e.message or "" for e in failed] + [cs.state.waiting.message or "" for cs in waiting if cs.state.waiting]
+        cause = next((c for c in (_pull_cause(t) for t in reversed(texts)) if c), "")
+        failing_images = sorted({images.get(cs.name) or cs.image or "" for cs in waiting} - {""})
+        registries = sorted({image_registry(i) for i in failing_images})
+        reason = waiting[0].state.waiting.reason if waiting[0].state.waiting else "ImagePullBackOff"
+        message = f"{ref} cannot pull {', '.join(failing_images) or 'its image'} ({reason})"
+        if cause:
+            message += f": {cause}"
+        if pod.spec.node_name:
+            message += f" on node {pod.spec.node_name}"
+        evidence = list(event_evidence(failed, limit=2)) + list(event_evidence(backoff, limit=1))
+        for cs in waiting:
+            w = cs.state.waiting
+            if w is not None:
+                evidence.append(Evidence("kubernetes", str(ref), f"container {cs.name} waiting: {w.reason}: {w.message or ''}".strip()))
+        sa = cluster.service_account_of(pod)
+        pull_secrets = [s.name for s in pod.spec.image_pull_secrets if s.name]
+        sa_obj = cluster.service_accounts_by_key.get((ns or "", sa))
+        if sa_obj is not None:
+            pull_secrets += [s.name for s in sa_obj.image_pull_secrets if s.name]
+        evidence.append(
+            Evidence("kubernetes", str(ref),
+                     f"imagePullSecrets: {', '.join(sorted(set(pull_secrets)))}" if pull_secrets
+                     else "no imagePullSecrets: the node's identity/credential provider does the pull")
+        )
+        related = [ObjectRef("Registry", None, r) for r in registries]
+        if pod.spec.node_name:
+            related.append(ObjectRef("Node", None, pod.spec.node_name))
+        related.append(ObjectRef("ServiceAccount", ns, sa))
+        last = (failed or backoff)[-1].time if (failed or backoff) else None
+        yield ctx.finding(ref, message, evidence=evidence, related=related, time=last)
