@@ -1,0 +1,514 @@
+"""The ``r2c`` command: parse, call the public API, render, map errors to exit codes.
+
+```
+r2c scan      [SOURCE] [--cloud C] [--format text|json|sarif|html] [--output FILE]
+              [--fail-on SEVERITY] [--loop L,..] [--rule ID,..]
+r2c explain   KIND/NAMESPACE/NAME [SOURCE]
+r2c checklist [SOURCE]
+r2c map       [--loop L] [--cloud C]
+r2c snapshot  --output DIR [SOURCE]
+r2c rules
+SOURCE: --snapshot PATH | --demo NAME | --context NAME [--kubeconfig FILE]
+```
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 bad usage or
+bad input; 3 cluster or cloud unreachable / no credentials; 130 interrupted. Errors are one
+line on stderr (``r2c: error: ...``, then ``hint: ...`` when there is advice), never a
+traceback; set ``R2C_DEBUG=1`` to see the traceback of an unexpected error (exit 70).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+from r2c_clouds.errors import BadInputError, R2CError, SnapshotError, UnknownRuleError
+from r2c_clouds.model.findings import Loop, ObjectRef, Severity
+
+if TYPE_CHECKING:
+    from r2c_clouds.model.cluster import ClusterState
+    from r2c_clouds.report import Report
+
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INTERRUPTED = 130
+#: an unexpected error (a bug): EX_SOFTWARE from sysexits.h.
+EXIT_INTERNAL = 70
+
+PROG = "r2c"
+CLOUDS = ("auto", "aws", "azure", "gcp", "recorded", "none")
+SEVERITIES = tuple(s.label for s in Severity)
+LOOPS = tuple(loop.value for loop in Loop)
+
+#: CLI option (dest) → provider option name; passed only when given.
+PROVIDER_OPTIONS = (
+    "region",
+    "cluster_name",
+    "subscription",
+    "resource_group",
+    "project",
+    "location",
+    "arm_endpoint",
+    "azure_credential",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line on stderr and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _csv(choices: Sequence[str] | None, what: str) -> Callable[[str], tuple[str, ...]]:
+    def parse(text: str) -> tuple[str, ...]:
+        items = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+        if not items:
+            raise argparse.ArgumentTypeError(f"expected one or more {what}s separated by commas")
+        if choices is not None:
+            bad = [i for i in items if i not in choices]
+            if bad:
+                raise argparse.ArgumentTypeError(
+                    f"unknown {what} {', '.join(map(repr, bad))} (choose from {', '.join(choices)})"
+                )
+        return items
+
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of minutes, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of minutes, got {value}")
+    return value
+
+
+# ---------------------------------------------------------------------- parser
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("source (default: the current kubeconfig context)")
+    x = g.add_mutually_exclusive_group()
+    x.add_argument("--snapshot", metavar="PATH", help="kubectl -o json/yaml files, a directory, or a cluster-info dump")
+    x.add_argument("--demo", metavar="NAME", help="a bundled demo cluster (domino, aks, gke, healthy)")
+    x.add_argument("--context", metavar="NAME", help="kubeconfig context of a live cluster")
+    g.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+
+
+def _cloud_options(p: argparse.ArgumentParser, *, default: str = "auto") -> None:
+    g = p.add_argument_group("cloud")
+    g.add_argument(
+        "--cloud",
+        default=default,
+        metavar="|".join(CLOUDS),
+        help=f"where cloud facts come from (default: {default}: recorded facts beside a snapshot, "
+        "else the cloud named by the nodes' providerID)",
+    )
+    g.add_argument("--region", help="AWS region")
+    g.add_argument("--cluster-name", dest="cluster_name", help="EKS / AKS / GKE cluster name")
+    g.add_argument("--subscription", help="Azure subscription id")
+    g.add_argument("--resource-group", dest="resource_group", help="Azure resource group of the AKS cluster")
+    g.add_argument("--project", help="Google Cloud project id")
+    g.add_argument("--location", help="GKE location (region or zone)")
+    g.add_argument("--arm-endpoint", dest="arm_endpoint", metavar="URL", help="Azure Resource Manager endpoint")
+    g.add_argument("--azure-credential", dest="azure_credential", metavar="KIND", help="Azure credential to use")
+    g.add_argument(
+        "--window-minutes",
+        dest="window_minutes",
+        type=_positive_int,
+        default=60,
+        metavar="N",
+        help="metrics window for saturation checks (default: 60)",
+    )
+
+
+def _output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    g.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    g.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour text output (default: auto)"
+    )
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``r2c`` argument parser (exposed for documentation tools and tests)."""
+    from r2c_clouds import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Day-2 diagnosis of Kubernetes clusters across the identity, compute, network "
+        "and storage loops, joined with AWS, Azure and GCP facts.",
+        epilog="exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; "
+        "2 bad usage or input; 3 cluster or cloud unreachable / no credentials",
+    )
+    parser.add_argument("--version", action="version", version=f"r2c_clouds {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    scan = sub.add_parser("scan", help="diagnose a cluster", description="Diagnose a cluster.")
+    _source_options(scan)
+    _cloud_options(scan)
+    _output_options(scan, ("text", "json", "sarif", "html"))
+    g = scan.add_argument_group("selection")
+    g.add_argument(
+        "--fail-on",
+        dest="fail_on",
+        choices=SEVERITIES,
+        default="high",
+        help="exit 1 when a finding is at or above this severity (default: high)",
+    )
+    g.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help=f"only these loops ({', '.join(LOOPS)})")
+    g.add_argument("--rule", type=_csv(None, "rule id"), metavar="ID,..", help="only these rules (see `r2c rules`)")
+
+    explain = sub.add_parser(
+        "explain", help="cause chain and timeline of one object", description="Cause chain and timeline of one object."
+    )
+    explain.add_argument("ref", metavar="KIND/NAMESPACE/NAME", help="e.g. Pod/shop/orders-db-0 or StorageClass/gp2")
+    _source_options(explain)
+    _cloud_options(explain)
+    _output_options(explain, ("text", "json"))
+
+    checklist = sub.add_parser(
+        "checklist", help="the Cluster Readiness Checklist", description="The Cluster Readiness Checklist."
+    )
+    _source_options(checklist)
+    _cloud_options(checklist)
+    _output_options(checklist, ("text", "json"))
+
+    from r2c_clouds import mapping
+
+    mp = sub.add_parser("map", help="the primitive-mapping table", description="The primitive-mapping table.")
+    mp.add_argument("--loop", choices=mapping.LOOPS, help="only this loop")
+    mp.add_argument("--cloud", choices=mapping.CLOUDS, help="only this cloud")
+    _output_options(mp, ("text", "json"))
+
+    snap = sub.add_parser(
+        "snapshot",
+        help="capture Kubernetes objects + cloud facts for offline use",
+        description="Capture Kubernetes objects (and cloud facts, when a cloud provider answers) "
+        "into a directory that --snapshot reads back.",
+    )
+    snap.add_argument("--output", "-o", required=True, metavar="DIR", help="directory to write")
+    _source_options(snap)
+    _cloud_options(snap)
+    snap.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+
+    rules = sub.add_parser("rules", help="the rule catalogue", description="The rule catalogue.")
+    rules.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help="only these loops")
+    _output_options(rules, ("text", "json"))
+    return parser
+
+
+# ---------------------------------------------------------------------- plumbing
+
+
+class _Progress:
+    """Progress on stderr: a rich spinner on a terminal, plain lines otherwise, or nothing."""
+
+    def __init__(self, enabled: bool, stream: IO[str]) -> None:
+        self.enabled = enabled
+        self.stream = stream
+        self.tty = enabled and stream.isatty()
+        self._status: Any = None
+
+    @contextlib.contextmanager
+    def running(self, first: str) -> Iterator[_Progress]:
+        if self.tty:
+            from rich.console import Console
+
+            console = Console(file=self.stream, stderr=True)
+            with console.status(first) as status:
+                self._status = status
+                try:
+                    yield self
+                finally:
+                    self._status = None
+        else:
+            self(first)
+            yield self
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        if self._status is not None:
+            self._status.update(message)
+        elif not self.tty:
+            self.stream.write(f"{message}\n")
+            self.stream.flush()
+
+
+def _is_live(args: argparse.Namespace) -> bool:
+    return not (getattr(args, "snapshot", None) or getattr(args, "demo", None))
+
+
+def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState:
+    import r2c_clouds as r2c
+
+    if args.snapshot:
+        if not Path(args.snapshot).exists():
+            raise SnapshotError(args.snapshot, "no such file or directory")
+        return r2c.load_snapshot(args.snapshot)
+    if args.demo:
+        return r2c.demo(args.demo)
+    if args.kubeconfig and not Path(args.kubeconfig).exists():
+        raise BadInputError(f"kubeconfig {args.kubeconfig}: file not found")
+    where = f"context {args.context}" if args.context else "the current context"
+    progress(f"connecting to {where}")
+    return r2c.connect(context=args.context, kubeconfig=args.kubeconfig, progress=progress)
+
+
+def _provider_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in PROVIDER_OPTIONS if getattr(args, name, None) is not None}
+
+
+def _scan(args: argparse.Namespace, progress: _Progress, **selection: Any) -> Report:
+    import r2c_clouds as r2c
+
+    cluster = _load_cluster(args, progress)
+    return r2c.scan(
+        cluster,
+        cloud=args.cloud,
+        window_minutes=args.window_minutes,
+        progress=progress,
+        **selection,
+        **_provider_options(args),
+    )
+
+
+def _use_color(args: argparse.Namespace, stream: IO[str]) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never" or getattr(args, "output", None):
+        return False
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _width(stream: IO[str]) -> int:
+    if stream.isatty():
+        return max(60, shutil.get_terminal_size((100, 24)).columns)
+    return 100
+
+
+def _emit(args: argparse.Namespace, text: str, stdout: IO[str]) -> None:
+    target = getattr(args, "output", None)
+    if target:
+        try:
+            Path(target).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BadInputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    else:
+        stdout.write(text)
+        stdout.flush()
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _check_rules(rule_ids: Sequence[str] | None) -> None:
+    if not rule_ids:
+        return
+    from r2c_clouds.rules import REGISTRY
+
+    unknown = [r for r in rule_ids if r not in REGISTRY]
+    if unknown:
+        raise UnknownRuleError(
+            f"unknown rule id(s): {', '.join(unknown)}", remediation="`r2c rules` lists every rule id"
+        )
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    _check_rules(args.rule)
+    with progress.running("reading the cluster"):
+        report = _scan(
+            args,
+            progress,
+            rules=list(args.rule) if args.rule else None,
+            loops=list(args.loop) if args.loop else None,
+        )
+    if args.format == "json":
+        text = report.to_json()
+    elif args.format == "sarif":
+        text = report.to_sarif()
+    elif args.format == "html":
+        text = report.to_html()
+    else:
+        text = report.to_text(color=_use_color(args, stdout), width=_width(stdout))
+    _emit(args, text, stdout)
+    return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    try:
+        ref = ObjectRef.parse(args.ref)
+    except ValueError as exc:
+        raise BadInputError(str(exc)) from None
+    with progress.running("reading the cluster"):
+        report = _scan(args, progress)
+    explanation = report.explain(ref)
+    if args.format == "json":
+        text = _dumps(explanation.to_dict())
+    else:
+        text = explanation.to_text(color=_use_color(args, stdout), width=_width(stdout))
+        if not text.endswith("\n"):
+            text += "\n"
+    _emit(args, text, stdout)
+    return EXIT_OK
+
+
+def _cmd_checklist(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    from r2c_clouds.report.json import checklist_dicts
+    from r2c_clouds.report.text import render_checklist_text
+
+    with progress.running("reading the cluster"):
+        report = _scan(args, progress)
+    if args.format == "json":
+        text = _dumps(checklist_dicts(report.checklist))
+    else:
+        text = render_checklist_text(report.checklist, color=_use_color(args, stdout), width=_width(stdout))
+    _emit(args, text, stdout)
+    return EXIT_OK
+
+
+def _cmd_map(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    import attrs
+
+    from r2c_clouds import mapping
+    from r2c_clouds.report.text import render_mapping_text
+
+    entries = mapping.lookup(loop=args.loop, cloud=args.cloud)
+    if args.format == "json":
+        text = _dumps([attrs.asdict(e, retain_collection_types=False) for e in entries])
+    else:
+        text = render_mapping_text(entries, color=_use_color(args, stdout), width=_width(stdout))
+    _emit(args, text, stdout)
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    from r2c_clouds.report.text import render_rules_text
+    from r2c_clouds.rules import iter_specs
+
+    specs = [s for s in iter_specs() if not args.loop or s.loop.value in args.loop]
+    if args.format == "json":
+        text = _dumps(
+            [
+                {
+                    "id": s.id,
+                    "loop": s.loop.value,
+                    "severity": s.severity.label,
+                    "title": s.title,
+                    "rationale": s.rationale,
+                    "remediation": s.remediation,
+                    "docs": s.docs,
+                    "needs": list(s.needs),
+                    "needs_cloud": list(s.needs_cloud),
+                    "symptom": s.symptom,
+                }
+                for s in specs
+            ]
+        )
+    else:
+        text = render_rules_text(specs, color=_use_color(args, stdout), width=_width(stdout))
+    _emit(args, text, stdout)
+    return EXIT_OK
+
+
+def _cmd_snapshot(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    from r2c_clouds.kube.dump import write_snapshot
+    from r2c_clouds.providers import gather_facts, make_provider
+
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"{out}: exists and is not a directory")
+    with progress.running("reading the cluster"):
+        cluster = _load_cluster(args, progress)
+        provider, why_none = make_provider(args.cloud, cluster, **_provider_options(args))
+        facts = None
+        if provider is not None:
+            progress(f"asking {provider.name} for cloud facts")
+            facts = gather_facts(provider, cluster, window_minutes=args.window_minutes)
+        progress(f"writing {out}")
+        write_snapshot(cluster, out, facts=facts)
+    if not args.quiet:
+        total = sum(cluster.object_counts().values())
+        extra = " and cloud-facts.json" if facts is not None else f" (no cloud facts: {why_none})"
+        sys.stderr.write(f"r2c: wrote {total} objects to {out}{extra}\n")
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, _Progress, IO[str]], int]] = {
+    "scan": _cmd_scan,
+    "explain": _cmd_explain,
+    "checklist": _cmd_checklist,
+    "map": _cmd_map,
+    "snapshot": _cmd_snapshot,
+    "rules": _cmd_rules,
+}
+
+
+def _fail(message: str, remediation: str | None = None) -> None:
+    sys.stderr.write(f"{PROG}: error: {' '.join(message.split())}\n")
+    if remediation:
+        sys.stderr.write(f"hint: {' '.join(remediation.split())}\n")
+    sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``r2c`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    .. versionadded:: 0.1
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    stdout = sys.stdout
+    quiet = getattr(args, "quiet", False)
+    has_source = args.command in ("scan", "explain", "checklist", "snapshot")
+    progress = _Progress(enabled=not quiet and has_source and _is_live(args), stream=sys.stderr)
+    try:
+        return _COMMANDS[args.command](args, progress, stdout)
+    except R2CError as exc:
+        _fail(exc.message, exc.remediation)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (`r2c scan | head`): not an error of ours.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("R2C_DEBUG"):
+            traceback.print_exc()
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "this is a bug; rerun with R2C_DEBUG=1 for the traceback and report it",
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
