@@ -49,6 +49,7 @@ __all__ = [
     "ServiceMonitor",
     "StatefulSet",
     "StorageClass",
+    "TemplateMetadata",
     "parse_quantity",
 ]
 
@@ -263,8 +264,16 @@ class Pod(_S, frozen=True):
     status: PodStatus = PodStatus()
 
 
+class TemplateMetadata(_S, frozen=True):
+    """A pod template's metadata: labels and annotations (a template has no name)."""
+
+    name: str | None = None
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+
+
 class PodTemplateSpec(_S, frozen=True):
-    metadata: ObjectMeta | None = None
+    metadata: TemplateMetadata | None = None
     spec: PodSpec = PodSpec()
 
 

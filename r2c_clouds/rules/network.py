@@ -620,9 +620,9 @@ def subnet_ip_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
         if sn.available_ips is None:
             continue
         floor = max(16, (sn.total_ips or 0) // 10)
-        if sn.available_ips >= floor:
-            continue
         need, why = _ips_per_node(ctx, sn.zone)
+        if sn.available_ips >= floor and sn.available_ips >= need:
+            continue
         total = f" of {sn.total_ips}" if sn.total_ips is not None else ""
         zone = f" in {sn.zone}" if sn.zone else ""
         severity = Severity.HIGH if sn.available_ips < need else None
