@@ -1,0 +1,138 @@
+"""Write a ClusterState as a snapshot directory that :func:`r2c_clouds.load_snapshot` reads back.
+
+``r2c snapshot --output DIR`` calls :func:`write_snapshot`. The directory holds:
+
+- ``<plural>.json`` per captured kind (``pods.json``, ``storageclasses.json``...): a typed
+  list (``{"apiVersion": "v1", "kind": "PodList", "items": [...]}``) whose items carry
+  ``kind`` and ``apiVersion``, like a troubleshoot.sh bundle. A typed list says its kind even
+  when it is empty, so a kind captured with no objects stays *captured* on reload (a
+  ``kind: List`` with no items could not say which kind it was). Only the fields r2c_clouds
+  reads are written (the wire Structs), with defaults omitted.
+- ``cloud-facts.json`` when cloud facts are given (:func:`r2c_clouds.providers.recorded.dump_facts`).
+- ``snapshot-info.json``: where the objects came from, the kinds captured and those not
+  checked (forbidden...), object counts.
+
+Secret values are never written: a Secret item holds its metadata, ``type`` and, under
+``data``, each key name mapped to ``null`` (key names only, as r2c_clouds keeps them). Secrets
+read from a live cluster have no key names (they are listed as metadata only).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from r2c_clouds.kube.kinds import KINDS, KindInfo
+from r2c_clouds.model import kube as k
+from r2c_clouds.model.cloud import CloudFacts
+from r2c_clouds.model.cluster import ClusterState
+
+__all__ = ["INFO_FILE", "INFO_SCHEMA", "write_snapshot"]
+
+INFO_FILE = "snapshot-info.json"
+INFO_SCHEMA = "r2c_clouds/snapshot-info/v1"
+
+_ENC = msgspec.json.Encoder()
+
+
+class _NotCheckedInfo(msgspec.Struct, kw_only=True):
+    what: str
+    reason: str
+
+
+class _Info(msgspec.Struct, kw_only=True):
+    """The ``snapshot-info.json`` document."""
+
+    schema: str
+    source: str
+    name: str | None
+    server_version: str | None
+    captured: list[str]
+    not_checked: list[_NotCheckedInfo]
+    objects: dict[str, int]
+    files: list[str]
+
+
+def write_snapshot(
+    cluster: ClusterState, out_dir: str | os.PathLike[str], facts: CloudFacts | None = None
+) -> list[Path]:
+    """Write ``cluster`` (and ``facts``) as a snapshot directory.
+
+    Args:
+        cluster: the cluster to write.
+        out_dir: the directory (created if missing; files of the same names are replaced).
+        facts: cloud facts to record beside the objects, for the ``recorded`` provider.
+
+    Returns:
+        The files written, kinds first, then ``cloud-facts.json``, then ``snapshot-info.json``.
+
+    Raises:
+        OSError: the directory or a file cannot be written.
+
+    .. versionadded:: 0.1
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for ki in KINDS:
+        if ki.kind not in cluster.captured:
+            continue
+        path = out / f"{ki.plural}.json"
+        _write(path, _encode_list(ki, getattr(cluster, ki.field)))
+        written.append(path)
+    if facts is not None:
+        from r2c_clouds.providers.recorded import FACTS_FILE, dump_facts
+
+        path = out / FACTS_FILE
+        _write(path, dump_facts(facts))
+        written.append(path)
+    info = _Info(
+        schema=INFO_SCHEMA,
+        source=cluster.source,
+        name=cluster.name,
+        server_version=cluster.server_version,
+        captured=sorted(cluster.captured),
+        not_checked=[_NotCheckedInfo(what=nc.what, reason=nc.reason) for nc in cluster.not_checked],
+        objects=cluster.object_counts(),
+        files=[p.name for p in written],
+    )
+    path = out / INFO_FILE
+    _write(path, msgspec.json.format(_ENC.encode(info), indent=2) + b"\n")
+    written.append(path)
+    return written
+
+
+def _encode_list(ki: KindInfo, objs: Iterable[Any]) -> bytes:
+    """A typed list whose items carry kind and apiVersion. Each item is encoded from its
+    Struct and the two keys are spliced in front, which keeps 150,000 pods fast."""
+    prefix = _ENC.encode({"apiVersion": ki.api_version, "kind": ki.kind})[:-1] + b","
+    items = [prefix + _ENC.encode(_wire(o))[1:] for o in objs]
+    head = _ENC.encode(
+        {"apiVersion": ki.api_version, "kind": f"{ki.kind}List", "metadata": {"resourceVersion": ""}}
+    )
+    if not items:
+        return head[:-1] + b',"items":[]}\n'
+    return head[:-1] + b',"items":[\n' + b",\n".join(items) + b"\n]}\n"
+
+
+def _wire(obj: Any) -> Any:
+    """The wire form of an object: the Struct itself, except Secrets (key names only)."""
+    if isinstance(obj, k.Secret):
+        doc: dict[str, Any] = {"metadata": obj.metadata}
+        if obj.type is not None:
+            doc["type"] = obj.type
+        if obj.keys:
+            doc["data"] = dict.fromkeys(obj.keys)
+        return doc
+    return obj
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write through a temporary file, so a failed write leaves no half file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
