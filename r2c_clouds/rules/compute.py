@@ -736,7 +736,7 @@ def _explain_unschedulable(ctx: RuleContext, a: _Analysis, rooms: dict[str, _Nod
     elif total == 0:
         summary = "0/0 nodes are available: the cluster has no nodes."
         why = "there are no nodes to place it on"
-    elif not ours_first:
+    elif a.fits():
         summary = f"{len(a.fits())}/{total} nodes have room for it now."
         why = (
             "every filter passes on the current state, so the last scheduler failure was transient "
