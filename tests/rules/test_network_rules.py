@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 from factories import cluster, container, event, meta, node, pod
 
-from r2c_clouds.model.cloud import CloudFacts, EgressGateway, NetworkSettings, NotChecked, Provenance, Subnet
+from r2c_clouds.model.cloud import (
+    CloudFacts,
+    EgressGateway,
+    NetworkSettings,
+    NotChecked,
+    Provenance,
+    Subnet,
+)
 from r2c_clouds.model.findings import Finding, ObjectRef, Severity
 from r2c_clouds.rules import run_rules
 
