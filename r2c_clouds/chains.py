@@ -729,8 +729,12 @@ class Explanation:
             parts.append(Text(self.note, style="italic"))
         if self.chains:
             parts.append(Text("\nChains", style="bold"))
+            bullets = Table.grid(padding=(0, 1))
+            bullets.add_column(no_wrap=True)
+            bullets.add_column(overflow="fold")
             for c in self.chains:
-                parts.append(Text(f"  • {c.summary}"))
+                bullets.add_row(" •", Text(c.summary))
+            parts.append(bullets)
         parts.append(Text("\nTimeline", style="bold"))
         if not self.timeline:
             parts.append(Text("  (no events or timestamps found)", style="dim"))
@@ -1011,10 +1015,16 @@ def _parse_time(ts: str | None) -> datetime | None:
     return t if t.tzinfo is not None else t.replace(tzinfo=None)
 
 
+_CLUSTER_SCOPED = frozenset(
+    {"Node", "PersistentVolume", "StorageClass", "Namespace", "ClusterRole", "ClusterRoleBinding", "PriorityClass"}
+)
+
+
 def _event_text(e: k.Event) -> str:
     io_ = e.involved_object
     kind = io_.kind or "Object"
-    ref = ObjectRef(kind, io_.namespace or None, io_.name or "?")
+    ns = None if kind in _CLUSTER_SCOPED else io_.namespace or None
+    ref = ObjectRef(kind, ns, io_.name or "?")
     text = f"{short_ref(ref)} {e.reason or ''}: {(e.message or '').strip()}"
     if (e.count or 1) > 1:
         text += f" (x{e.count}"

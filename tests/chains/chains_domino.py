@@ -115,6 +115,13 @@ def _claim(name: str) -> dict[str, Any]:
     return {"name": "data" if name.startswith("data") else "cache", "persistentVolumeClaim": {"claimName": name}}
 
 
+def _node_event(name: str, node_name: str, reason: str, message: str, time: str) -> dict[str, Any]:
+    """Node events live in ``default`` and name the node without a namespace, as the API shows them."""
+    e = event(name, "default", ("Node", node_name), reason, message, type="Normal", time=time, component="node-controller")
+    e["involvedObject"] = {"kind": "Node", "name": node_name, "uid": node_name}
+    return e
+
+
 def world_objects() -> list[dict[str, Any]]:
     """The API-shaped objects of the shop cluster."""
     new_node = node(NEW_NODE, "us-east-1b", pool="workers-b")
@@ -177,9 +184,8 @@ def world_objects() -> list[dict[str, Any]]:
         event("checkout-6f9c.187b1fa6e1b2c3d4", NS, ("Pod", "checkout-6f9c"), "TriggeredScaleUp",
               "pod triggered scale-up: [{eks-workers-b-5ec6a8b1-1f2e-4d3c-9b8a 2->3 (max: 6)}]", type="Normal",
               time="2026-11-25T09:00:41Z", component="cluster-autoscaler"),
-        event(f"{NEW_NODE}.187b1fb0a1b2c3d4", "default", ("Node", NEW_NODE), "RegisteredNode",
-              f"Node {NEW_NODE} event: Registered Node {NEW_NODE} in Controller", type="Normal",
-              time="2026-11-25T09:01:07Z", component="node-controller"),
+        _node_event(f"{NEW_NODE}.187b1fb0a1b2c3d4", NEW_NODE, "RegisteredNode",
+                    f"Node {NEW_NODE} event: Registered Node {NEW_NODE} in Controller", "2026-11-25T09:01:07Z"),
         event("checkout-6f9c.187b1fbc5d6e7f80", NS, ("Pod", "checkout-6f9c"), "Scheduled",
               f"Successfully assigned {NS}/checkout-6f9c to {NEW_NODE}", type="Normal", time="2026-11-25T09:02:03Z"),
         event("checkout-6f9c.187b1fc8a9b0c1d2", NS, ("Pod", "checkout-6f9c"), "FailedAttachVolume",
