@@ -1029,6 +1029,8 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
         for pool in pools:
             pzones = pool.zones or tuple(sorted({z for n in nodes_by_pool.get(pool.name, []) if (z := node_zone(n))}))
             if not _zone_in(zone, pzones):
+                notes.append(Evidence(pool.provenance.provider, pool.provenance.ref(),
+                                      f"node pool {pool.name} spans {', '.join(pzones) or '?'}, not {zone}"))
                 continue
             serving.append(pool)
             ok, why = _pool_headroom(pool, zone, nodes_by_pool.get(pool.name, []), rooms, need)
