@@ -389,14 +389,12 @@ def _cmd_checklist(args: argparse.Namespace, progress: _Progress, stdout: IO[str
 
 
 def _cmd_map(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
-    import attrs
-
     from r2c_clouds import mapping
     from r2c_clouds.report.text import render_mapping_text
 
     entries = mapping.lookup(loop=args.loop, cloud=args.cloud)
     if args.format == "json":
-        text = _dumps([attrs.asdict(e, retain_collection_types=False) for e in entries])
+        text = _dumps([e.to_dict() for e in entries])
     else:
         text = render_mapping_text(entries, color=_use_color(args, stdout), width=_width(stdout))
     _emit(args, text, stdout)
@@ -447,7 +445,10 @@ def _cmd_snapshot(args: argparse.Namespace, progress: _Progress, stdout: IO[str]
             progress(f"asking {provider.name} for cloud facts")
             facts = gather_facts(provider, cluster, window_minutes=args.window_minutes)
         progress(f"writing {out}")
-        write_snapshot(cluster, out, facts=facts)
+        try:
+            write_snapshot(cluster, out, facts=facts)
+        except OSError as exc:
+            raise BadInputError(f"cannot write snapshot {out}: {exc.strerror or exc}") from exc
     if not args.quiet:
         total = sum(cluster.object_counts().values())
         extra = " and cloud-facts.json" if facts is not None else f" (no cloud facts: {why_none})"

@@ -16,6 +16,9 @@ entry.csi_drivers            # ('disk.csi.azure.com', 'file.csi.azure.com')
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 from attrs import frozen
 
 from r2c_clouds.errors import BadInputError
@@ -70,6 +73,10 @@ class MappingEntry:
     csi_drivers: tuple[str, ...] = ()
     failure_modes: tuple[FailureMode, ...] = ()
     docs: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-safe data (tuples become lists)."""
+        return attrs.asdict(self)
 
 
 _ZONE = "topology.kubernetes.io/zone"
