@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -135,3 +136,11 @@ def test_compact_and_unicode() -> None:
     assert "\n" not in text.rstrip("\n")
     assert "zone → zone ✓" in text
     assert json.loads(text) == report_dict(rep)
+
+
+def test_documented_example_validates(validator: Any) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "report-format.md").read_text()
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    data = json.loads(example)
+    validator.validate(data)
+    assert list(data) == list(report_dict(build_report()))
