@@ -2,8 +2,8 @@
 saturation, cross-zone traffic and CNI MTU.
 
 Every rule reads the cluster once and indexes what it needs (services by namespace, pods by
-label via :meth:`ClusterState.pods_matching`, which scans one namespace only), so a rule run
-stays roughly linear in the number of objects.
+namespace and label in a :class:`SelectorIndex`), so a rule run stays roughly linear in the
+number of objects.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
 from r2c_clouds.rules._registry import RuleContext, rule
 
 __all__ = [
+    "SelectorIndex",
     "cross_zone_traffic",
     "ingress_timeout_default",
     "missing_readiness_probe",
@@ -61,8 +62,31 @@ def _selector_text(selector: dict[str, str]) -> str:
     return ",".join(f"{key}={v}" for key, v in sorted(selector.items()))
 
 
-def _selected_pods(cluster: ClusterState, svc: k.Service) -> list[k.Pod]:
-    return [p for p in cluster.pods_matching(svc.metadata.namespace, svc.spec.selector) if _is_live(p)]
+class SelectorIndex:
+    """Pods by (namespace, label, value), built once per rule run, so matching a Service's
+    selector costs the size of its rarest label's pod list rather than a namespace scan."""
+
+    def __init__(self, cluster: ClusterState) -> None:
+        self._by_label: dict[tuple[str, str, str], list[k.Pod]] = defaultdict(list)
+        for p in cluster.pods:
+            ns = p.metadata.namespace or ""
+            for key, value in p.metadata.labels.items():
+                self._by_label[(ns, key, value)].append(p)
+
+    def pods(self, namespace: str | None, selector: dict[str, str]) -> list[k.Pod]:
+        """Pods whose labels include every ``selector`` pair (an empty selector selects none)."""
+        if not selector:
+            return []
+        ns = namespace or ""
+        lists = [self._by_label.get((ns, key, v), []) for key, v in selector.items()]
+        smallest = min(lists, key=len)
+        if len(lists) == 1:
+            return list(smallest)
+        return [p for p in smallest if all(p.metadata.labels.get(key) == v for key, v in selector.items())]
+
+
+def _selected_pods(index: SelectorIndex, svc: k.Service) -> list[k.Pod]:
+    return [p for p in index.pods(svc.metadata.namespace, svc.spec.selector) if _is_live(p)]
 
 
 def _pod_not_ready_reason(pod: k.Pod) -> str:
@@ -175,12 +199,13 @@ def missing_readiness_probe(ctx: RuleContext) -> Iterator[Finding]:
     services: dict[ObjectRef, list[ObjectRef]] = defaultdict(list)
     lacking: dict[ObjectRef, set[str]] = defaultdict(set)
     sample: dict[ObjectRef, k.Pod] = {}
+    index = SelectorIndex(cluster)
     for ns, svcs in sorted(_services_by_namespace(cluster).items()):
         if is_system_namespace(ns):
             continue
         for svc in svcs:
             seen: set[ObjectRef] = set()
-            for pod in _selected_pods(cluster, svc):
+            for pod in _selected_pods(index, svc):
                 owner = cluster.owner_of(pod) or pod_ref(pod)
                 if owner in seen or owner.kind == "Job":
                     continue
@@ -415,10 +440,11 @@ def _label_hint(cluster: ClusterState, svc: k.Service) -> str:
 def service_no_ready_endpoints(ctx: RuleContext) -> Iterator[Finding]:
     cluster = ctx.cluster
     by_ingress = _ingresses_by_service(cluster)
+    index = SelectorIndex(cluster)
     for ns, svcs in sorted(_services_by_namespace(cluster).items()):
         for svc in svcs:
             counts = _endpoint_counts(cluster, svc)
-            pods = _selected_pods(cluster, svc)
+            pods = _selected_pods(index, svc)
             ready_pods = [p for p in pods if _is_ready(p)]
             if counts is not None:
                 ready, not_ready, source = counts
@@ -707,7 +733,7 @@ def _client_index(cluster: ClusterState) -> dict[tuple[str, str], list[k.Pod]]:
     return out
 
 
-def _endpoint_zones(cluster: ClusterState, svc: k.Service) -> tuple[set[str], str]:
+def _endpoint_zones(cluster: ClusterState, index: SelectorIndex, svc: k.Service) -> tuple[set[str], str]:
     key = (svc.metadata.namespace or "", svc.metadata.name)
     zones: set[str] = set()
     slices = cluster.endpoint_slices_by_service.get(key, ())
@@ -722,7 +748,7 @@ def _endpoint_zones(cluster: ClusterState, svc: k.Service) -> tuple[set[str], st
                 zones.add(zone)
     if zones:
         return zones, f"EndpointSlice/{key[0]}/{slices[0].metadata.name}"
-    for p in _selected_pods(cluster, svc):
+    for p in _selected_pods(index, svc):
         if _is_ready(p) and p.spec.node_name and (n := cluster.nodes_by_name.get(p.spec.node_name)):
             z = node_zone(n)
             if z:
@@ -752,14 +778,15 @@ def cross_zone_traffic(ctx: RuleContext) -> Iterator[Finding]:
     if len([z for z in cluster.nodes_by_zone if z]) < 2:
         return
     clients_of = _client_index(cluster)
+    index = SelectorIndex(cluster)
     for key, clients in sorted(clients_of.items()):
         svc = cluster.services_by_key[key]
         if not svc.spec.selector or svc.spec.type == "ExternalName":
             continue
-        ep_zones, source = _endpoint_zones(cluster, svc)
+        ep_zones, source = _endpoint_zones(cluster, index, svc)
         if not ep_zones:
             continue  # no ready endpoint: service-no-ready-endpoints reports it
-        own = {p.metadata.name for p in cluster.pods_matching(key[0], svc.spec.selector)}
+        own = {p.metadata.name for p in index.pods(key[0], svc.spec.selector)}
         remote: dict[str, list[k.Pod]] = defaultdict(list)
         for p in clients:
             if p.metadata.namespace == key[0] and p.metadata.name in own:
