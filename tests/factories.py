@@ -13,6 +13,7 @@ import msgspec
 
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.kinds import KINDS, kind_for
+from r2c_clouds.model import kube as k
 from r2c_clouds.model.cluster import ClusterState
 
 
@@ -22,7 +23,10 @@ def cluster(objs: Iterable[dict[str, Any]], *, captured: Iterable[str] | None = 
     for obj in objs:
         ki = kind_for(obj["kind"])
         assert ki is not None, obj["kind"]
-        b.add(ki, msgspec.convert(obj, ki.wire, from_attributes=False))
+        if ki.wire is k.SecretWire:  # msgspec.Raw values only come from JSON bytes
+            b.add(ki, msgspec.json.decode(msgspec.json.encode(obj), type=ki.wire))
+        else:
+            b.add(ki, msgspec.convert(obj, ki.wire, from_attributes=False))
     for kind in captured if captured is not None else [ki.kind for ki in KINDS]:
         b.mark_captured(kind)
     return b.build()
