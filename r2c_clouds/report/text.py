@@ -72,6 +72,8 @@ MAX_SUBJECTS_LISTED = 8
 MAX_EVIDENCE = 3
 #: chains drawn; the others are summarised.
 MAX_CHAINS = 10
+#: causes drawn under one node of a chain.
+MAX_CAUSES = 6
 #: not-checked entries listed.
 MAX_NOT_CHECKED = 15
 #: characters of one evidence detail.
@@ -195,12 +197,15 @@ def _chain_tree(symptom: Finding, by_id: dict[str, Finding]) -> Tree:
     tree = Tree(_node_label(symptom), guide_style="dim")
 
     def grow(node: Tree, f: Finding, seen: frozenset[str]) -> None:
-        for cid in f.caused_by:
-            cause = by_id.get(cid)
-            if cause is None or cid in seen:
-                continue
+        causes = sorted(
+            (by_id[cid] for cid in f.caused_by if cid in by_id and cid not in seen),
+            key=lambda c: c.sort_key,
+        )
+        for cause in causes[:MAX_CAUSES]:
             child = node.add(_node_label(cause, "caused by  "))
-            grow(child, cause, seen | {cid})
+            grow(child, cause, seen | {cause.id})
+        if len(causes) > MAX_CAUSES:
+            node.add(_more(len(causes) - MAX_CAUSES, "more causes"))
 
     grow(tree, symptom, frozenset({symptom.id}))
     return tree

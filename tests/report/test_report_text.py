@@ -123,3 +123,21 @@ def test_scanned_report_renders(scanned: Report) -> None:
     assert "scan-me" in text
     for f in scanned.findings[:3]:
         assert f.rule in text
+
+
+def test_wide_chains_are_cut(report: Report) -> None:
+    from r2c_clouds.model.findings import Chain, Loop
+    from r2c_clouds.report.text import MAX_CAUSES
+
+    causes = [
+        make_finding("compute.missing-requests", Severity.MEDIUM, f"Deployment/shop/w{i:03d}", "no CPU request")
+        for i in range(50)
+    ]
+    symptom = make_finding(
+        "compute.unschedulable", Severity.HIGH, "Pod/shop/big-0", "Pending", caused_by=tuple(c.id for c in causes)
+    )
+    chain = Chain(symptom.id, tuple(c.id for c in causes), (symptom.id, *[c.id for c in causes]), (Loop.COMPUTE,), "wide")
+    text = render_text(attrs.evolve(report, findings=(symptom, *causes), chains=(chain,)))
+    tree = text.split("Cause chains (1)", 1)[1].split("compute (51)", 1)[0]
+    assert tree.count("caused by") == MAX_CAUSES
+    assert f"... and {50 - MAX_CAUSES} more causes" in tree
