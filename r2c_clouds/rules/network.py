@@ -276,6 +276,7 @@ def no_default_deny(ctx: RuleContext) -> Iterator[Finding]:
             detail = f"{len(nps)} NetworkPolicy object(s) ({names}), none an empty-podSelector ingress deny"
         else:
             detail = "no NetworkPolicy at all: every pod accepts traffic from anywhere in the cluster"
+        detail += " (cluster-wide CNI policies such as Calico GlobalNetworkPolicy are not read)"
         yield ctx.finding(
             subject,
             f"Namespace {ns} runs {len(pods)} pod(s) without a default-deny ingress policy ({detail}).",
@@ -708,6 +709,8 @@ def _service_from_host(host: str, pod_ns: str, explicit: bool) -> tuple[str, str
         return (pod_ns, parts[0]) if explicit else None
     if len(parts) == 2 or parts[2:] in (["svc"], ["svc", "cluster", "local"]):
         return (parts[1], parts[0])
+    if parts[3:] in (["svc"], ["svc", "cluster", "local"]):  # POD.SERVICE.NS.svc (headless)
+        return (parts[2], parts[1])
     return None
 
 

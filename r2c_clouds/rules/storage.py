@@ -493,8 +493,10 @@ def statefulset_rollout_stuck(ctx: RuleContext) -> Iterator[Finding]:
             continue
         pods = sorted(cluster.pods_by_owner.get((ns or "", "StatefulSet", name), ()), key=lambda p: p.metadata.name)
         blocked = [(p, b) for p in pods if (b := _blocked_reason(cluster, p)) is not None]
-        if not blocked:
-            continue  # progressing normally as far as the pods show
+        create_failed = [e for e in cluster.events_for("StatefulSet", ns, name)
+                         if e.reason == "FailedCreate" and e.type == "Warning"]
+        if not blocked and not create_failed:
+            continue  # progressing normally as far as the pods and events show
         ref = ObjectRef("StatefulSet", ns, name)
         state = (f"update to {st.update_revision} stuck at {st.updated_replicas}/{replicas} updated"
                  if updating else f"{st.ready_replicas}/{replicas} ready")
@@ -507,10 +509,18 @@ def statefulset_rollout_stuck(ctx: RuleContext) -> Iterator[Finding]:
                 evidence.append(_k8s(_event_ref(e), f"{e.reason}: {e.message}", time=e.time))
                 if e.time:
                     times.append(e.time)
-        first, (why, _) = blocked[0]
+        for e in create_failed[-2:]:
+            evidence.append(_k8s(_event_ref(e), f"{e.reason}: {e.message}", time=e.time))
+            if e.time:
+                times.append(e.time)
+        if blocked:
+            first, (why, _) = blocked[0]
+            cause = f"pod {first.metadata.name} {why}"
+        else:
+            cause = f"the controller cannot create its pods ({(create_failed[-1].message or '')[:200]})"
         yield ctx.finding(
             ref,
-            f"StatefulSet {ns}/{name} is stuck ({state}): pod {first.metadata.name} {why}.",
+            f"StatefulSet {ns}/{name} is stuck ({state}): {cause}.",
             evidence=evidence,
             related=[pod_ref(p) for p in pods[:20]],
             time=max(times) if times else None,

@@ -292,14 +292,17 @@ def test_cross_zone_traffic_flags_clients_in_other_zone() -> None:
                  containers=[container(env=[{"name": "DATABASE_URL", "value": "postgres://app@orders-db.shop.svc.cluster.local:5432/orders"}])])
     local = pod("checkout-6c8f9d7b4-zxcvb", "shop", labels={"app": "checkout"}, node_name="node-a",
                 containers=[container(args=["--db=orders-db:5432"])])
+    replica_client = pod("reports-5b7c8d9e0-hjkl1", "shop", labels={"app": "reports"}, node_name="node-b",
+                         containers=[container(env=[{"name": "PGHOST", "value": "orders-db-0.orders-db.shop.svc.cluster.local"}])])
     svc = service("orders-db", port=5432, target=5432)
-    objs = [*_zonal_cluster(), server, client, local, svc,
+    objs = [*_zonal_cluster(), server, client, local, replica_client, svc,
             endpoint_slice("orders-db", "shop", [ep("10.0.1.30", "orders-db-0", "shop", ready=True, zone="us-east-1a")])]
     findings, _ = run(objs, "network.cross-zone-traffic")
     assert len(findings) == 1
     f = findings[0]
     assert f.subject == ObjectRef("Service", "shop", "orders-db")
-    assert f.related == (ObjectRef("Pod", "shop", "checkout-6c8f9d7b4-qwert"), ObjectRef("Zone", None, "us-east-1b"))
+    assert f.related == (ObjectRef("Pod", "shop", "checkout-6c8f9d7b4-qwert"), ObjectRef("Pod", "shop", "reports-5b7c8d9e0-hjkl1"),
+                         ObjectRef("Zone", None, "us-east-1b"))
     assert f.severity == Severity.MEDIUM
     assert "us-east-1a" in f.message and "us-east-1b" in f.message
 

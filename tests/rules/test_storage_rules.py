@@ -248,3 +248,13 @@ def test_statefulset_rollout_stuck_quiet_when_settled_or_progressing() -> None:
                    conditions=[{"type": "Ready", "status": "False"}])
     findings, _ = run([settled, rolling, starting], "storage.statefulset-rollout-stuck")
     assert findings == []
+
+
+def test_statefulset_rollout_stuck_when_pods_cannot_be_created() -> None:
+    status = {"replicas": 0, "readyReplicas": 0, "currentRevision": "kafka-7c9d", "updateRevision": "kafka-7c9d"}
+    ev = event("kafka.1804", "shop", ("StatefulSet", "kafka"), "FailedCreate",
+               'create Pod kafka-0 in StatefulSet kafka failed error: pods "kafka-0" is forbidden: exceeded quota: compute-quota, requested: limits.memory=4Gi, used: limits.memory=30Gi, limited: limits.memory=32Gi',
+               component="statefulset-controller")
+    findings, _ = run([sts("kafka", "shop", 3, status), ev], "storage.statefulset-rollout-stuck")
+    assert [f.subject for f in findings] == [ObjectRef("StatefulSet", "shop", "kafka")]
+    assert "exceeded quota" in findings[0].message and "0/3 ready" in findings[0].message
