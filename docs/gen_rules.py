@@ -80,7 +80,7 @@ def render(specs: Iterable[RuleSpec] | None = None) -> str:
     for spec in all_specs:
         kind = "symptom" if spec.symptom else "risk"
         out.append(
-            f"| [`{spec.id}`](#{_anchor(spec)}) | {spec.severity.value} | {kind} | {_cell(spec.title)} |\n"
+            f"| [`{spec.id}`](#{_anchor(spec)}) | {spec.severity.label} | {kind} | {_cell(spec.title)} |\n"
         )
 
     for loop, specs_of_loop in by_loop.items():
@@ -91,7 +91,7 @@ def render(specs: Iterable[RuleSpec] | None = None) -> str:
             out.append(f"**{spec.title}**\n\n")
             out.append("| severity | kind | needs | cloud facts |\n|---|---|---|---|\n")
             out.append(
-                f"| {spec.severity.value} | {kind} | {_codes(spec.needs)} | {_codes(spec.needs_cloud)} |\n\n"
+                f"| {spec.severity.label} | {kind} | {_codes(spec.needs)} | {_codes(spec.needs_cloud)} |\n\n"
             )
             out.append(f"*Why it matters.* {spec.rationale.strip()}\n\n")
             out.append(f"*What to do.* {spec.remediation.strip()}\n\n")
