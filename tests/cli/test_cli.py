@@ -7,6 +7,7 @@ it reports every pod labelled ``r2c.test/severity`` at that severity.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 import r2c_clouds
-from r2c_clouds.cli import main
+from r2c_clouds.cli import _Progress, main
 from r2c_clouds.model.findings import Loop, ObjectRef, Severity
 from r2c_clouds.rules import REGISTRY, RuleContext, RuleSpec
 
@@ -393,3 +394,48 @@ def test_explain_malformed_ref_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     code, _, err = run(capsys, "explain", "shop-web-0", "--snapshot", write_snapshot(tmp_path))
     assert code == 2
     assert "shop-web-0" in one_error_line(err)
+
+
+# ---------------------------------------------------------------------- progress
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_plain_lines_when_not_a_tty() -> None:
+    stream = _Stream(tty=False)
+    progress = _Progress(enabled=True, stream=stream)
+    with progress.running("connecting to context prod"):
+        progress("listed 150 pods")
+    assert stream.getvalue() == "connecting to context prod\nlisted 150 pods\n"
+
+
+def test_progress_spinner_on_a_tty_leaves_no_lines_behind() -> None:
+    stream = _Stream(tty=True)
+    progress = _Progress(enabled=True, stream=stream)
+    with progress.running("connecting"):
+        progress("listed 150 pods")
+    out = stream.getvalue()
+    assert "⠋" in out  # a spinner frame, not a plain line
+    assert not out.startswith("connecting\n")
+    assert out.endswith("\x1b[2K")  # the status line is erased when done
+
+
+def test_progress_disabled_writes_nothing() -> None:
+    stream = _Stream(tty=False)
+    progress = _Progress(enabled=False, stream=stream)
+    with progress.running("connecting"):
+        progress("listed 150 pods")
+    assert stream.getvalue() == ""
+
+
+def test_snapshot_sources_show_no_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "checklist", "--snapshot", write_snapshot(tmp_path), "--cloud", "none")
+    assert code == 0
+    assert err == ""
