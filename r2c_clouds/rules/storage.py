@@ -245,13 +245,17 @@ def zone_conflict(ctx: RuleContext) -> Iterator[Finding]:
         for pod in pods:
             node = cluster.nodes_by_name.get(pod.spec.node_name or "")
             nz = node_zone(node) if node is not None else None
+            pod_events = cluster.events_for("Pod", ns, pod.metadata.name)
             events = [
-                e for e in cluster.events_for("Pod", ns, pod.metadata.name)
+                e for e in pod_events
                 if e.reason in ("FailedAttachVolume", "FailedMount", "FailedScheduling") and _ZONE_MISMATCH.search(e.message or "")
             ]
+            scaling = [e for e in pod_events if e.reason == "TriggeredScaleUp"]
             why = ""
             if zones and nz and not _in_zones(nz, zones):
                 why = f"runs on node {node.metadata.name if node else ''} in {nz}, the volume is in {', '.join(zones)}"
+            elif not pod.spec.node_name and scaling and (not events or (scaling[-1].time or "") >= (events[-1].time or "")):
+                continue  # the cluster-autoscaler is adding a node for it; judge after it lands
             elif zones and not pod.spec.node_name and not any(_in_zones(z, schedulable) for z in zones):
                 why = f"is Pending and no schedulable node exists in {', '.join(zones)}"
             elif events:

@@ -258,3 +258,18 @@ def test_statefulset_rollout_stuck_when_pods_cannot_be_created() -> None:
     findings, _ = run([sts("kafka", "shop", 3, status), ev], "storage.statefulset-rollout-stuck")
     assert [f.subject for f in findings] == [ObjectRef("StatefulSet", "shop", "kafka")]
     assert "exceeded quota" in findings[0].message and "0/3 ready" in findings[0].message
+
+
+def test_zone_conflict_waits_while_the_autoscaler_adds_a_node() -> None:
+    pending = db_pod(None, "Pending")
+    failed = event("orders-db-0.1801", "shop", ("Pod", "orders-db-0"), "FailedScheduling",
+                   "0/2 nodes are available: 2 node(s) had volume node affinity conflict. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+                   time="2026-11-25T09:00:00Z")
+    scale = event("orders-db-0.1805", "shop", ("Pod", "orders-db-0"), "TriggeredScaleUp",
+                  "pod triggered scale-up: [{eks-workers-c-2ac5b1e4 0->1 (max: 5)}]", type="Normal",
+                  time="2026-11-25T09:00:15Z", component="cluster-autoscaler")
+    objs = [*two_zones(), pvc("data-orders-db-0", "shop", "gp2", "pvc-7f3c"),
+            ebs_pv("pvc-7f3c", ("shop", "data-orders-db-0"), "us-east-1c", VOL), pending, failed, scale]
+    assert run(objs, "storage.zone-conflict")[0] == []
+    # without the scale-up the same pod is a conflict
+    assert len(run(objs[:-1], "storage.zone-conflict")[0]) == 1
