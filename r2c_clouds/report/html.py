@@ -33,6 +33,7 @@ code{font-family:ui-monospace,monospace;font-size:.9em}
 """
 
 _MAX_EVIDENCE = 5
+_MAX_CAUSES = 20
 
 
 def _e(value: object) -> str:
@@ -58,11 +59,13 @@ def _node(f: Finding, by_id: dict[str, Finding], seen: frozenset[str], prefix: s
         f"<li>{_e(prefix)}{_subject(f)} {_sev(f.severity)} <span class=loop>{_e(f.loop.value)}</span> "
         f"<span class=rule>{_e(f.rule)}</span><br>{_e(f.message)}"
     ]
-    children = [by_id[c] for c in f.caused_by if c in by_id and c not in seen]
+    children = sorted((by_id[c] for c in f.caused_by if c in by_id and c not in seen), key=lambda c: c.sort_key)
     if children:
         parts.append("<ul>")
-        for c in children:
+        for c in children[:_MAX_CAUSES]:
             parts.append(_node(c, by_id, seen | {c.id}, "caused by "))
+        if len(children) > _MAX_CAUSES:
+            parts.append(f"<li>... and {len(children) - _MAX_CAUSES} more causes</li>")
         parts.append("</ul>")
     parts.append("</li>")
     return "".join(parts)
