@@ -194,6 +194,7 @@ def _services_by_namespace(cluster: ClusterState) -> dict[str, list[k.Service]]:
     needs=("Service", "Pod"),
 )
 def missing_readiness_probe(ctx: RuleContext) -> Iterator[Finding]:
+    """Workloads in user namespaces, selected by a Service, whose serving containers have no readinessProbe."""
     cluster = ctx.cluster
     # workload -> (services, containers lacking the probe, a sample pod)
     services: dict[ObjectRef, list[ObjectRef]] = defaultdict(list)
@@ -259,6 +260,7 @@ def _is_default_deny_ingress(np: k.NetworkPolicy) -> bool:
     needs=("NetworkPolicy", "Pod"),
 )
 def no_default_deny(ctx: RuleContext) -> Iterator[Finding]:
+    """User namespaces with pods but no empty-podSelector NetworkPolicy denying ingress."""
     cluster = ctx.cluster
     policies: dict[str, list[k.NetworkPolicy]] = defaultdict(list)
     for np in cluster.network_policies:
@@ -329,6 +331,7 @@ def _ingress_controller(ing: k.Ingress) -> str | None:
     needs=("Ingress",),
 )
 def ingress_timeout_default(ctx: RuleContext) -> Iterator[Finding]:
+    """Ingresses of ingress-nginx, AKS app routing, ALB or GCE classes left at the default upstream timeout."""
     cluster = ctx.cluster
     for ing in cluster.ingresses:
         controller = _ingress_controller(ing)
@@ -439,6 +442,7 @@ def _label_hint(cluster: ClusterState, svc: k.Service) -> str:
     symptom=True,
 )
 def service_no_ready_endpoints(ctx: RuleContext) -> Iterator[Finding]:
+    """Services with a selector and no ready address: no pod matches, or none of the matching pods is Ready."""
     cluster = ctx.cluster
     by_ingress = _ingresses_by_service(cluster)
     index = SelectorIndex(cluster)
@@ -503,6 +507,7 @@ def service_no_ready_endpoints(ctx: RuleContext) -> Iterator[Finding]:
     needs=("Pod", "Event"),
 )
 def readiness_failing(ctx: RuleContext) -> Iterator[Finding]:
+    """Running pods that are not Ready and whose kubelet reports ``Readiness probe failed``."""
     cluster = ctx.cluster
     svcs_by_ns = _services_by_namespace(cluster) if cluster.has("Service") else {}
     selecting: dict[str, dict[str, list[ObjectRef]]] = {}  # ns -> pod -> services (lazy per ns)
@@ -569,6 +574,7 @@ DROPPED_PACKETS_THRESHOLD = 1000.0
     needs_cloud=("egress_gateways",),
 )
 def nat_saturation(ctx: RuleContext) -> Iterator[Finding]:
+    """NAT gateways with port allocation errors, or many dropped packets, over the metrics window."""
     assert ctx.facts is not None  # guaranteed by needs_cloud
     for gw in ctx.facts.egress_gateways:
         errors = gw.port_allocation_errors or 0.0
@@ -642,6 +648,7 @@ def _ips_per_node(ctx: RuleContext, zone: str | None) -> tuple[int, str]:
     needs_cloud=("subnets",),
 )
 def subnet_ip_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
+    """Subnets whose free IPs are below max(16, 10%), or below what one more node takes."""
     assert ctx.facts is not None
     for sn in ctx.facts.subnets:
         if sn.available_ips is None:
@@ -777,6 +784,7 @@ def _endpoint_zones(cluster: ClusterState, index: SelectorIndex, svc: k.Service)
     needs=("Service", "Pod", "Node"),
 )
 def cross_zone_traffic(ctx: RuleContext) -> Iterator[Finding]:
+    """Services whose client pods (naming it in env or args) run in zones without a ready endpoint."""
     cluster = ctx.cluster
     if len([z for z in cluster.nodes_by_zone if z]) < 2:
         return
@@ -894,6 +902,7 @@ def _calico_encap(cluster: ClusterState) -> tuple[str, Evidence] | None:
     needs=("DaemonSet", "ConfigMap"),
 )
 def mtu_mismatch(ctx: RuleContext) -> Iterator[Finding]:
+    """CNI MTU settings (aws-node, calico-config, cilium-config) larger than the network MTU allows."""
     cluster = ctx.cluster
     settings = ctx.facts.network if ctx.facts is not None else None
     underlay = settings.network_mtu if settings is not None else None

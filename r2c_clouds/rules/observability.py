@@ -103,6 +103,7 @@ def _cluster_ref(cluster: ClusterState) -> ObjectRef:
     needs=("Deployment", "DaemonSet"),
 )
 def no_metrics_pipeline(ctx: RuleContext) -> Iterator[Finding]:
+    """A cluster with no metrics agent among its workloads (and whether metrics-server exists)."""
     cluster = ctx.cluster
     found, metrics_server = metrics_pipeline(cluster)
     if found:
@@ -168,6 +169,7 @@ def _scrape_annotated(meta: k.ObjectMeta | None) -> bool:
     needs=("Service", "Pod", "Deployment", "DaemonSet"),
 )
 def no_red_metrics(ctx: RuleContext) -> Iterator[Finding]:
+    """User Services no ServiceMonitor selects and no ``prometheus.io/scrape`` annotation covers."""
     # Decision: only checked when a Prometheus-style pipeline exists (without one,
     # no-metrics-pipeline is the finding), and only when ServiceMonitors were captured if the
     # pipeline is operator-based (otherwise scraping cannot be told from here).
@@ -242,6 +244,7 @@ def _field_refs(spec: k.PodSpec) -> set[str]:
     needs=("Deployment", "DaemonSet"),
 )
 def log_context_missing(ctx: RuleContext) -> Iterator[Finding]:
+    """User workloads whose containers get no pod, node or namespace through the downward API."""
     cluster = ctx.cluster
     for kind, meta, template in _workloads(cluster):
         ns = meta.namespace

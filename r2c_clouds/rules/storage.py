@@ -150,6 +150,7 @@ def _template_labels(t: k.PodTemplateSpec) -> dict[str, str]:
     needs=("StorageClass", "Node"),
 )
 def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
+    """Immediate-binding StorageClasses of zonal disks in a cluster spanning several zones."""
     cluster = ctx.cluster
     zones = _node_zones(cluster)
     if len(zones) < 2:
@@ -211,6 +212,7 @@ def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
     needs=("PersistentVolumeClaim", "PersistentVolume", "Pod", "Node"),
 )
 def zone_conflict(ctx: RuleContext) -> Iterator[Finding]:
+    """PVCs whose disk zone differs from their pod's node zone, or has no schedulable node."""
     cluster = ctx.cluster
     facts = ctx.facts
     schedulable = _schedulable_zones(cluster)
@@ -325,6 +327,7 @@ def _image_base(image: str) -> str:
     needs=("Deployment",),
 )
 def database_as_deployment(ctx: RuleContext) -> Iterator[Finding]:
+    """Deployments running a database image on a ReadWriteOnce PVC."""
     cluster = ctx.cluster
     for d in cluster.deployments:
         spec = d.spec.template.spec
@@ -402,6 +405,7 @@ def _pinned_to_zone(spec: k.PodSpec) -> bool:
     needs=("Deployment", "StatefulSet", "Pod", "Node"),
 )
 def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
+    """Multi-replica Deployments/StatefulSets without zone spread in a multi-zone cluster."""
     cluster = ctx.cluster
     zones = _node_zones(cluster)
     if len(zones) < 2:
@@ -485,6 +489,7 @@ def _blocked_reason(cluster: ClusterState, pod: k.Pod) -> tuple[str, list[k.Even
     symptom=True,
 )
 def statefulset_rollout_stuck(ctx: RuleContext) -> Iterator[Finding]:
+    """StatefulSets short of ready or updated replicas with a pod that blocks progress."""
     cluster = ctx.cluster
     for sts in cluster.statefulsets:
         ns, name = sts.metadata.namespace, sts.metadata.name
