@@ -144,3 +144,17 @@ def test_documented_example_validates(validator: Any) -> None:
     data = json.loads(example)
     validator.validate(data)
     assert list(data) == list(report_dict(build_report()))
+
+
+def test_cluster_block_from_cloud_facts(report: Report, validator: Any) -> None:
+    import attrs
+
+    from r2c_clouds.model.cloud import CloudFacts
+
+    facts = CloudFacts(provider="aws", cluster_name="prod-eks-2", region="us-east-1")
+    unnamed = attrs.evolve(report.cluster, name=None, server_version="v1.30.4")
+    data = report_dict(attrs.evolve(report, cluster=unnamed, facts=facts))
+    validator.validate(data)
+    assert data["cluster"] == {
+        "name": "prod-eks-2", "source": "test", "server_version": "v1.30.4", "provider": "aws", "region": "us-east-1",
+    }

@@ -141,3 +141,13 @@ def test_wide_chains_are_cut(report: Report) -> None:
     tree = text.split("Cause chains (1)", 1)[1].split("compute (51)", 1)[0]
     assert tree.count("caused by") == MAX_CAUSES
     assert f"... and {50 - MAX_CAUSES} more causes" in tree
+
+
+def test_header_with_cloud_facts(report: Report) -> None:
+    from r2c_clouds.model.cloud import CloudFacts
+
+    facts = CloudFacts(provider="azure", cluster_name="aks-prod", region="eastus")
+    text = render_text(attrs.evolve(report, facts=facts, cluster=attrs.evolve(report.cluster, server_version="v1.30.4")))
+    head = text.splitlines()[:3]
+    assert "Kubernetes v1.30.4" in head[0]
+    assert head[2] == "cloud    azure (eastus)"
