@@ -166,7 +166,7 @@ def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
             _k8s(ref, f"provisioner {sc.provisioner}, volumeBindingMode "
                  + (mode if sc.volume_binding_mode else "unset (Immediate)")
                  + (f", parameters {dict(sorted(sc.parameters.items()))}" if sc.parameters else "")),
-            _k8s("Node", f"nodes span {len(zones)} zones: {', '.join(sorted(zones))}"),
+            _k8s("Node/* topology.kubernetes.io/zone", f"nodes span {len(zones)} zones: {', '.join(sorted(zones))}"),
         ]
         stranded: list[str] = []
         if cluster.has("PersistentVolumeClaim") and cluster.has("PersistentVolume"):
@@ -435,7 +435,7 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
             + (f"and all running replicas are in {next(iter(placed))}: one zone outage takes it down."
                if one_zone else f"(replicas now: {where}); the scheduler may still pack them into one zone."),
             evidence=[_k8s(ref, f"no topologySpreadConstraints / podAntiAffinity on a zone key; running replicas: {where}"),
-                      _k8s("Node", f"nodes span zones {', '.join(sorted(zones))}")],
+                      _k8s("Node/* topology.kubernetes.io/zone", f"nodes span zones {', '.join(sorted(zones))}")],
             severity=Severity.HIGH if one_zone else None,
         )
 
