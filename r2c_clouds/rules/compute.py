@@ -56,7 +56,7 @@ __all__ = [
     "unschedulable",
 ]
 
-_K8S_DOCS = "https://kubernetes.io/docs"
+_CONTROLLERS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 _MAX_RELATED = 20
 
 #: PV nodeAffinity keys that carry a zone (generic, EBS CSI before v1.33, Azure Disk, GCE PD).
@@ -80,9 +80,13 @@ def _workload_nodes(w: Workload) -> list[ObjectRef]:
 
 
 def _user_workloads(cluster: ClusterState) -> Iterator[Workload]:
+    """Workloads outside system namespaces, leaving out finished Jobs and bare pods."""
     for w in workloads(cluster):
-        if not is_system_namespace(w.namespace):
-            yield w
+        if is_system_namespace(w.namespace):
+            continue
+        if w.ref.kind not in _CONTROLLERS and w.pods and all(is_terminated(p) for p in w.pods):
+            continue
+        yield w
 
 
 def _app_containers(spec: k.PodSpec) -> list[k.Container]:
@@ -299,6 +303,8 @@ def pdb_blocks_eviction(ctx: RuleContext) -> Iterator[Finding]:
     cluster = ctx.cluster
     for pdb in cluster.pdbs:
         ns = pdb.metadata.namespace
+        if is_system_namespace(ns):
+            continue
         ref = ObjectRef("PodDisruptionBudget", ns, pdb.metadata.name)
         st = pdb.status
         pods = [p for p in cluster.pods_selected(ns, pdb.spec.selector) if not is_terminated(p)]
@@ -568,6 +574,7 @@ def _pod_volumes(cluster: ClusterState, facts: CloudFacts | None, pod: k.Pod) ->
 def _fit_reasons(
     pod: k.Pod,
     requests: dict[str, float],
+    affinity: list[k.NodeSelectorTerm] | None,
     room: _NodeRoom,
     volumes: _PodVolumes,
 ) -> list[list[str]]:
@@ -585,7 +592,6 @@ def _fit_reasons(
     if taint is not None:
         out.append([f"node(s) had untolerated taint {{{taint.key}: {taint.value or ''}}}"])
     labels = node.metadata.labels
-    affinity = _required_node_affinity(pod)
     if any(labels.get(key) != v for key, v in pod.spec.node_selector.items()) or (
         affinity is not None and not _terms_match(affinity, node)
     ):
@@ -670,7 +676,8 @@ def _pending_unscheduled(cluster: ClusterState) -> Iterator[k.Pod]:
 def _analyse(cluster: ClusterState, facts: CloudFacts | None, rooms: dict[str, _NodeRoom], pod: k.Pod) -> _Analysis:
     requests = pod_requests(pod.spec)
     volumes = _pod_volumes(cluster, facts, pod)
-    per_node = {name: _fit_reasons(pod, requests, room, volumes) for name, room in rooms.items()}
+    affinity = _required_node_affinity(pod)
+    per_node = {name: _fit_reasons(pod, requests, affinity, room, volumes) for name, room in rooms.items()}
     return _Analysis(pod, requests, volumes, per_node)
 
 
@@ -913,6 +920,12 @@ def fragmentation(ctx: RuleContext) -> Iterator[Finding]:
         eligible = a.eligible_but_full()
         if len(eligible) < 2:
             continue
+        if any(
+            sum(max(0.0, rooms[n].free(r)) for n in eligible) < need
+            for r, need in a.requests.items()
+            if need > 0
+        ):
+            continue  # a real shortage of some resource, not fragmentation
         for res in ("cpu", "memory"):
             need = a.requests.get(res, 0.0)
             if need <= 0:
@@ -1028,6 +1041,9 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
         headroom = False
         for pool in pools:
             pzones = pool.zones or tuple(sorted({z for n in nodes_by_pool.get(pool.name, []) if (z := node_zone(n))}))
+            if not pzones:
+                headroom = True  # zones not reported (GKE pools inherit the cluster's locations)
+                continue
             if not _zone_in(zone, pzones):
                 notes.append(Evidence(pool.provenance.provider, pool.provenance.ref(),
                                       f"node pool {pool.name} spans {', '.join(pzones) or '?'}, not {zone}"))
@@ -1041,9 +1057,11 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
             pool_name = node_pool_of(n.metadata.labels)
             if pool_name is not None and facts.node_pool(pool_name) is not None:
                 continue
-            if _node_has_room(rooms[n.metadata.name], need):
+            if not pending or _node_has_room(rooms[n.metadata.name], need):
                 headroom = True
-        if headroom:
+        if headroom or (serving and not pending):
+            # Running pods only: their zone has a pool; whether it has room on the next
+            # reschedule is the autoscaler's business, not a gap.
             continue
         pvc_refs = [c for c, _, _ in pinned[zone]]
         pool_list = ", ".join(f"{p.name} ({', '.join(p.zones) or '?'})" for p in pools) or "none reported"
@@ -1055,7 +1073,8 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
                 cause += "; every pool spans a single zone"
         message = (
             f"Zone {zone} holds {len(pvc_refs)} zonal volume(s) used by {len(pods)} pod(s) "
-            f"({len(pending)} Pending), and {cause}: pods using them cannot be placed "
+            f"({len(pending)} Pending), and {cause}: "
+            f"{'pods using them cannot be placed' if pending else 'a pod using them has nowhere to go once its node is replaced'} "
             f"(largest request {fmt_cpu(need['cpu'])}, {fmt_memory(need['memory'])})"
         )
         evidence = [
@@ -1221,6 +1240,8 @@ def keda_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
         target = so.spec.scale_target_ref.get("name", "?")
         conditions = so.status.get("conditions") or []
         ready = next((c for c in conditions if isinstance(c, dict) and c.get("type") == "Ready"), None)
+        if ready is not None and ready.get("status") == "True":
+            continue  # an operator outside the captured Deployments reconciles it
         evidence = [
             Evidence(settings.provenance.provider, settings.provenance.ref(),
                      "workloadAutoScalerProfile.keda.enabled is false" if settings.keda_enabled is False

@@ -114,7 +114,15 @@ def _static_uses(
         for env in c.env:
             what = _CLOUD_ENV.get(env.name)
             src = env.value_from.secret_key_ref if env.value_from is not None else None
-            if src is not None and src.name:
+            cm = env.value_from.config_map_key_ref if env.value_from is not None else None
+            if what and cm is not None and cm.name:
+                literal = True
+                evidence.append(Evidence(
+                    "kubernetes", ref,
+                    f"container {c.name}: env {env.name} ({what}) from ConfigMap {ns}/{cm.name} key {cm.key} "
+                    "(ConfigMaps are not secret)",
+                ))
+            elif src is not None and src.name:
                 key_what = _SECRET_KEYS.get((src.key or "").lower())
                 if what or key_what:
                     used.add(src.name)
@@ -194,7 +202,7 @@ def static_cloud_credentials(ctx: RuleContext) -> Iterator[Finding]:
         if not evidence:
             continue
         covered.update((w.namespace, s) for s in used)
-        where = "as literal values in the pod spec" if literal else "from Secrets"
+        where = "in plain text (pod spec literals or ConfigMaps)" if literal else "from Secrets"
         yield ctx.finding(
             w.ref,
             f"{w.ref} authenticates to the cloud with long-lived keys {where} "
@@ -373,13 +381,26 @@ def trust_mismatch(ctx: RuleContext) -> Iterator[Finding]:
     yield from _binding_findings(ctx, missing=False)
 
 
+_MECHANISM_CLOUD = {
+    "irsa": "aws",
+    "eks-pod-identity": "aws",
+    "azure-workload-identity": "azure",
+    "gke-workload-identity": "gcp",
+}
+
+
 def _wi_broken(ci: ClusterIdentity, mechanism: str) -> str | None:
-    """Why workload identity cannot work for ``mechanism`` on this cluster, or None."""
+    """Why workload identity cannot work for ``mechanism`` on this cluster, or None.
+
+    An annotation meant for another cloud (a Helm chart's IRSA annotation on AKS) is not
+    judged by this cluster's settings.
+    """
+    cloud = ci.provenance.provider
+    if cloud in ("aws", "azure", "gcp") and _MECHANISM_CLOUD.get(mechanism, cloud) != cloud:
+        return None
     if mechanism == "irsa":
         if ci.oidc_provider_registered is False:
             return f"no IAM OIDC provider is registered for the cluster's issuer {ci.oidc_issuer or '(unknown)'}"
-        if ci.oidc_provider_registered is None and ci.workload_identity_enabled is False:
-            return "IRSA is not set up for the cluster (no IAM OIDC provider)"
         return None
     if ci.workload_identity_enabled is not False:
         return None
@@ -552,6 +573,13 @@ def cluster_admin_sprawl(ctx: RuleContext) -> Iterator[Finding]:
 _PULL_WAITING = frozenset({"ImagePullBackOff", "ErrImagePull"})
 
 
+def _has_pull_secrets(cluster: ClusterState, pod: k.Pod) -> bool:
+    if pod.spec.image_pull_secrets:
+        return True
+    sa = cluster.service_accounts_by_key.get((pod.metadata.namespace or "", cluster.service_account_of(pod)))
+    return sa is not None and bool(sa.image_pull_secrets)
+
+
 @rule(
     "identity.image-pull-auth",
     severity=Severity.HIGH,
@@ -580,8 +608,8 @@ def image_pull_auth(ctx: RuleContext) -> Iterator[Finding]:
     pulls: dict[tuple[str, str], list[k.Pod]] = defaultdict(list)
     for p in cluster.pods:
         node = cluster.nodes_by_name.get(p.spec.node_name or "")
-        if node is None:
-            continue
+        if node is None or _has_pull_secrets(cluster, p):
+            continue  # imagePullSecrets, not the node identity, authenticate these pulls
         pool = node_pool_of(node.metadata.labels) or node.metadata.name
         for reg in {image_registry(c.image) for c in (*p.spec.init_containers, *p.spec.containers) if c.image}:
             pulls[(pool, reg)].append(p)

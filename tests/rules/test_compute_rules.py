@@ -329,3 +329,31 @@ def test_hygiene_rules_run_from_pods_and_templates_alone() -> None:
     objs = [deployment("api", containers=[container(cpu=None, memory=None, mem_limit=None)])]
     findings, _ = run_rules(cluster(objs, captured=("Pod", "Deployment")), None, rules=["compute.missing-requests"])
     assert subjects(findings) == ["Deployment/shop/api"]
+
+
+def test_zone_gap_for_running_pods_only_when_no_pool_reaches_the_zone() -> None:
+    objs = [node("node-c", "us-east-1c", pool="workers-old"), *zonal_pv("pvc-9c1", "us-east-1c", "data-orders-db-0"),
+            db_pod(phase="Running")]
+    only_ab = CloudFacts(provider="aws", node_pools=(
+        NodePool("workers-old", PROV, zones=("us-east-1a", "us-east-1b"), min_size=1, max_size=3, desired_size=3,
+                 autoscaling=True),))
+    [f] = run(objs, "compute.node-pool-zone-gap", only_ab)
+    assert f.severity is Severity.MEDIUM
+    assert "nowhere to go once its node is replaced" in f.message
+    at_max = CloudFacts(provider="aws", node_pools=(
+        NodePool("workers-old", PROV, zones=("us-east-1c",), min_size=1, max_size=1, desired_size=1, autoscaling=True),))
+    assert run(objs, "compute.node-pool-zone-gap", at_max) == []
+
+
+def test_system_namespace_pdbs_are_left_to_the_platform() -> None:
+    blocked = pdb("coredns", "coredns", minAvailable=1,
+                  status={"currentHealthy": 1, "desiredHealthy": 1, "disruptionsAllowed": 0, "expectedPods": 1})
+    blocked["metadata"]["namespace"] = "kube-system"
+    assert run([blocked], "compute.pdb-blocks-eviction") == []
+
+
+def test_reconciled_scaled_object_is_not_flagged() -> None:
+    so = scaled_object()
+    so["status"] = {"conditions": [{"type": "Ready", "status": "True", "reason": "ScaledObjectReady"}]}
+    off = CloudFacts(provider="azure", network=NetworkSettings(AKS_PROV, keda_enabled=False))
+    assert run([so], "compute.keda-not-enabled", off) == []

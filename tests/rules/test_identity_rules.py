@@ -291,3 +291,24 @@ def test_registry_access_forbidden_is_not_checked() -> None:
     facts = CloudFacts(provider="aws", not_checked=(NotChecked("registry_access", "forbidden: iam:SimulatePrincipalPolicy"),))
     findings, nc = run_rules(cluster(pull_objs(waiting=True)), facts, rules=["identity.image-pull-auth"])
     assert findings == [] and nc == [NotChecked("identity.image-pull-auth", "registry_access forbidden: iam:SimulatePrincipalPolicy")]
+
+
+def test_cloud_key_from_a_config_map_is_plain_text() -> None:
+    env = [{"name": "AZURE_STORAGE_KEY", "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "storageKey"}}}]
+    [f] = run([deployment("thumbs", containers=[container(env=env)])], "identity.static-cloud-credentials")
+    assert f.severity is Severity.HIGH
+    assert "ConfigMap shop/app-config" in f.evidence[0].detail
+
+
+def test_annotation_for_another_cloud_is_not_judged_by_this_cluster() -> None:
+    facts = CloudFacts(provider="azure", cluster_identity=ClusterIdentity(AKS, workload_identity_enabled=False))
+    objs = [irsa_sa(), crashing_pod()]  # a chart's IRSA annotation on an AKS cluster
+    assert run(objs, "identity.workload-identity-not-enabled", facts) == []
+
+
+def test_pods_with_image_pull_secrets_do_not_depend_on_the_node_identity() -> None:
+    ra = RegistryAccess(ECR, NODE_ROLE, False, Provenance("aws", "iam:SimulatePrincipalPolicy", NODE_ROLE),
+                        missing=("ecr:BatchGetImage",), node_pool="workers-a")
+    objs = pull_objs(waiting=True)
+    objs[1]["spec"]["imagePullSecrets"] = [{"name": "ecr-pull"}]
+    assert run(objs, "identity.image-pull-auth", CloudFacts(provider="aws", registry_access=(ra,))) == []

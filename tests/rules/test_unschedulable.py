@@ -270,3 +270,12 @@ def test_not_checked_when_nodes_were_not_captured() -> None:
     assert findings == []
     assert {nc.what for nc in not_checked} == {"compute.unschedulable", "compute.fragmentation"}
     assert all("Node" in nc.reason for nc in not_checked)
+
+
+def test_no_fragmentation_when_another_resource_is_truly_short() -> None:
+    objs = [node("node-a", memory="4Gi"), node("node-b", memory="4Gi"),
+            busy("w1", "node-a", "3200m", memory="3Gi"), busy("w2", "node-b", "3200m", memory="3Gi"),
+            pending("report-0", cpu="1500m", memory="3Gi")]
+    # 1.6 CPU free in total would fit 1.5 CPU, but 2Gi of memory cannot hold 3Gi anywhere.
+    assert run(objs, "compute.fragmentation") == []
+    assert "2 Insufficient cpu, 2 Insufficient memory" in one(run(objs, "compute.unschedulable"), "Pod/shop/report-0").message
