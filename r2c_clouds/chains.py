@@ -874,7 +874,7 @@ def explain(report: Report, subject: ObjectRef | str) -> Explanation:
     objects: list[ObjectRef] = [ref]
     for f in scope.values():
         objects.extend(r for r in (f.subject, *f.related) if r not in objects)
-    timeline = _timeline(cluster, objects, scope.values())
+    timeline = _timeline(cluster, objects, scope.values(), report.generated_at)
 
     note = ""
     if not own:
@@ -1035,13 +1035,22 @@ def _event_text(e: k.Event) -> str:
     return text
 
 
-def _timeline(cluster: ClusterState, objects: Sequence[ObjectRef], findings: Iterable[Finding]) -> tuple[TimelineEntry, ...]:
-    entries: list[TimelineEntry] = []
+#: Object timestamps (a PV's creation, a pod's start) older than this before the first event
+#: are background, not part of the incident.
+_LEAD_SECONDS = 15 * 60
+
+
+def _timeline(
+    cluster: ClusterState, objects: Sequence[ObjectRef], findings: Iterable[Finding], scan_time: str | None = None
+) -> tuple[TimelineEntry, ...]:
+    happenings: list[TimelineEntry] = []  # events and timed evidence
+    at_scan: list[TimelineEntry] = []  # cloud metrics over the window that ends at the scan
+    stamps: list[TimelineEntry] = []  # object timestamps
     seen_refs: set[str] = set()
 
-    def add(time: str | None, loop: Loop, text: str, source_ref: str) -> None:
+    def add(into: list[TimelineEntry], time: str | None, loop: Loop, text: str, source_ref: str) -> None:
         if time:
-            entries.append(TimelineEntry(time=time, loop=loop, text=text, source_ref=source_ref))
+            into.append(TimelineEntry(time=time, loop=loop, text=text, source_ref=source_ref))
             seen_refs.add(source_ref)
 
     refs = list(objects)
@@ -1055,7 +1064,8 @@ def _timeline(cluster: ClusterState, objects: Sequence[ObjectRef], findings: Ite
         if pod is not None and pod.spec.node_name:
             refs.append(ObjectRef("Node", None, pod.spec.node_name))
     done: set[ObjectRef] = set()
-    nodes: list[k.Node] = []
+    nodes: dict[str, k.Node] = {}
+    scale_ups: list[k.Event] = []
     for r in refs:
         if r in done:
             continue
@@ -1066,54 +1076,92 @@ def _timeline(cluster: ClusterState, objects: Sequence[ObjectRef], findings: Ite
                 eref = f"Event/{e.metadata.namespace}/{e.metadata.name}" if e.metadata.namespace else f"Event/{e.metadata.name}"
                 if eref in seen_refs:
                     continue
-                add(e.first_timestamp or e.time, event_loop(e), _event_text(e), eref)
+                add(happenings, e.first_timestamp or e.time, event_loop(e), _event_text(e), eref)
+                if e.reason == "TriggeredScaleUp":
+                    scale_ups.append(e)
         if r.kind == "Pod":
             pod = _pod(cluster, r)
             if pod is not None and pod.status.start_time:
                 where = f" on node {pod.spec.node_name}" if pod.spec.node_name else ""
-                add(pod.status.start_time, Loop.COMPUTE, f"{short_ref(r)} started{where}", str(r))
+                add(stamps, pod.status.start_time, Loop.COMPUTE, f"{short_ref(r)} started{where}", str(r))
         elif r.kind == "PersistentVolume":
             pv = cluster.pvs_by_name.get(r.name)
             if pv is not None:
-                zones = sorted(_pv_zones(pv, None))
-                claim = pv.spec.claim_ref
-                text = f"{short_ref(r)} created"
-                if zones:
-                    text += f" in {', '.join(zones)}"
-                if claim is not None and claim.name:
-                    text += f" for PVC {claim.namespace}/{claim.name}"
-                add(pv.metadata.creation_timestamp, Loop.STORAGE, text, str(r))
+                add(stamps, pv.metadata.creation_timestamp, Loop.STORAGE, _pv_text(pv), str(r))
         elif r.kind == "Node":
             node = cluster.nodes_by_name.get(r.name)
             if node is not None:
-                nodes.append(node)
+                nodes[r.name] = node
 
     for f in findings:
         for ev in f.evidence:
             if ev.time and ev.ref not in seen_refs:
-                add(ev.time, f.loop, f"{short_ref(f.subject)} {_evidence_text(ev)}", ev.ref)
+                add(happenings, ev.time, f.loop, f"{short_ref(f.subject)} {_evidence_text(ev)}", ev.ref)
+            elif not ev.time and ev.source != "kubernetes" and (f.time or scan_time):
+                # cloud metrics are totals over a window ending when they were read
+                add(at_scan, f.time or scan_time, f.loop, f"{short_ref(f.subject)} {_evidence_text(ev)}", ev.ref)
 
-    # nodes count when they were added during the incident (by the autoscaler), not before
-    times = [t for t in (_parse_time(e.time) for e in entries) if t is not None]
+    # nodes the autoscaler added for these pods: in a node group the scale-up names, created after it
+    for node in _scaled_up_nodes(cluster, scale_ups):
+        nodes.setdefault(node.metadata.name, node)
+
+    times = [t for t in (_parse_time(e.time) for e in happenings) if t is not None and t.tzinfo is not None]
     start = min(times) if times else None
-    for node in nodes:
+    for node in nodes.values():
         created = _parse_time(node.metadata.creation_timestamp)
-        if start is not None and created is not None and created >= start:
-            zone = node_zone(node)
-            pool = node_pool_of(node.metadata.labels)
-            text = f"Node {node.metadata.name} created"
-            if zone:
-                text += f" in {zone}"
-            if pool:
-                text += f" (node pool {pool})"
-            add(node.metadata.creation_timestamp, Loop.COMPUTE, text, f"Node/{node.metadata.name}")
+        if start is not None and created is not None and created.tzinfo is not None and created >= start:
+            add(stamps, node.metadata.creation_timestamp, Loop.COMPUTE, _node_text(node), f"Node/{node.metadata.name}")
+
+    def in_window(e: TimelineEntry) -> bool:
+        t = _parse_time(e.time)
+        return start is None or t is None or t.tzinfo is None or (start - t).total_seconds() <= _LEAD_SECONDS
 
     def order(e: TimelineEntry) -> tuple[float, str, str]:
         t = _parse_time(e.time)
         return (t.timestamp() if t is not None and t.tzinfo is not None else float("inf"), e.time, e.text)
 
-    uniq = {(e.time, e.text): e for e in entries}
+    uniq = {(e.time, e.text): e for e in [*happenings, *filter(in_window, stamps), *at_scan]}
     return tuple(sorted(uniq.values(), key=order))
+
+
+def _scaled_up_nodes(cluster: ClusterState, scale_ups: Sequence[k.Event]) -> Iterator[k.Node]:
+    """Nodes created after a TriggeredScaleUp whose node group the event names (the
+    autoscaler prints the ASG / VMSS / MIG name, which contains the node pool's name)."""
+    if not scale_ups:
+        return
+    first = min((t for t in (_parse_time(e.first_timestamp or e.time) for e in scale_ups) if t is not None and t.tzinfo is not None), default=None)
+    if first is None:
+        return
+    text = " ".join(e.message or "" for e in scale_ups)
+    for node in cluster.nodes:
+        created = _parse_time(node.metadata.creation_timestamp)
+        pool = node_pool_of(node.metadata.labels)
+        if created is None or created.tzinfo is None or created < first:
+            continue
+        if pool is None or pool in text:
+            yield node
+
+
+def _pv_text(pv: k.PersistentVolume) -> str:
+    zones = sorted(_pv_zones(pv, None))
+    claim = pv.spec.claim_ref
+    text = f"PV {pv.metadata.name} created"
+    if zones:
+        text += f" in {', '.join(zones)}"
+    if claim is not None and claim.name:
+        text += f" for PVC {claim.namespace}/{claim.name}"
+    return text
+
+
+def _node_text(node: k.Node) -> str:
+    zone = node_zone(node)
+    pool = node_pool_of(node.metadata.labels)
+    text = f"Node {node.metadata.name} created"
+    if zone:
+        text += f" in {zone}"
+    if pool:
+        text += f" (node pool {pool})"
+    return text
 
 
 def _evidence_text(ev: Evidence) -> str:

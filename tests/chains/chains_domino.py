@@ -240,3 +240,89 @@ def domino() -> dict[str, Finding]:
         ),
         "nopdb": finding("compute.no-pdb", f"Deployment/{NS}/checkout", severity=Severity.MEDIUM),
     }
+
+
+# --------------------------------------------------------------------------- the domino, for a real scan
+
+PV_DB1 = "pvc-5c7e9a1b-3d2f-4b6a-8e0c-7a9b1d3f5e24"
+
+
+def domino_objects() -> list[dict[str, Any]]:
+    """The seed's domino as a cluster the real rules scan: orders-db-1's volume was bound
+    Immediately in us-east-1a, the autoscaler added a node in us-east-1b, the pod stays
+    Pending, the only ready database is in us-east-1a and checkout in us-east-1b calls it
+    through the us-east-1b NAT gateway's zone."""
+    new_node = node(NEW_NODE, "us-east-1b", pool="workers-b")
+    new_node["metadata"]["creationTimestamp"] = "2026-11-25T09:01:05Z"
+    gp2 = _sc("gp2", "Immediate", default=True)
+    sts = {
+        "kind": "StatefulSet", "apiVersion": "apps/v1", "metadata": meta("orders-db", NS),
+        "spec": {"replicas": 2, "serviceName": "orders-db", "selector": {"matchLabels": {"app": "orders-db"}},
+                 "template": {"metadata": {"labels": {"app": "orders-db"}},
+                              "spec": {"containers": [container("postgres", "postgres:16.4", cpu="2")]}},
+                 "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                                           "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp2",
+                                                    "resources": {"requests": {"storage": "20Gi"}}}}]},
+        "status": {"replicas": 2, "readyReplicas": 1, "currentReplicas": 2, "updatedReplicas": 2,
+                   "currentRevision": "orders-db-7b9c5d", "updateRevision": "orders-db-7b9c5d"},
+    }
+    db0 = pod("orders-db-0", NS, node_name="node-a", containers=[container("postgres", "postgres:16.4", cpu="2")],
+              labels={"app": "orders-db"}, owner=("StatefulSet", "orders-db"), volumes=[_claim("data-orders-db-0")])
+    db1 = pod("orders-db-1", NS, node_name=None, phase="Pending", containers=[container("postgres", "postgres:16.4", cpu="2")],
+              labels={"app": "orders-db"}, owner=("StatefulSet", "orders-db"), volumes=[_claim("data-orders-db-1")],
+              conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                           "message": "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had volume node affinity conflict."}])
+    clients = [
+        pod(f"checkout-6f9c8d7b5-{suffix}", NS, node_name=n, labels={"app": "checkout"},
+            owner=("ReplicaSet", "checkout-6f9c8d7b5"),
+            containers=[container("checkout", f"{ECR}/shop/checkout:2.3.1",
+                                  env=[{"name": "DATABASE_HOST", "value": "orders-db.shop.svc.cluster.local"},
+                                       {"name": "DATABASE_PORT", "value": "5432"}])])
+        for suffix, n in (("q7w2x", "ip-10-0-2-41.ec2.internal"), ("m4k9p", NEW_NODE))
+    ]
+    pv0 = _pv(PV_DB0, "data-orders-db-0", "us-east-1a", "vol-0c9d8e7f6a5b40312", "2026-11-24T10:00:00Z")
+    pv1 = _pv(PV_DB1, "data-orders-db-1", "us-east-1a", "vol-0a1b2c3d4e5f60718", "2026-11-25T08:59:58Z")
+    return [
+        {"kind": "Namespace", "apiVersion": "v1", "metadata": meta(NS, None), "status": {"phase": "Active"}},
+        node("node-a", "us-east-1a", cpu="2", pool="workers-a"),
+        node("ip-10-0-2-41.ec2.internal", "us-east-1b", pool="workers-b"), new_node,
+        gp2, _pvc("data-orders-db-0", "gp2", PV_DB0), _pvc("data-orders-db-1", "gp2", PV_DB1), pv0, pv1,
+        sts, db0, db1, *clients, _svc("orders-db", {"app": "orders-db"}, 5432),
+        {"kind": "Deployment", "apiVersion": "apps/v1", "metadata": meta("checkout", NS),
+         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "checkout"}},
+                  "template": {"metadata": {"labels": {"app": "checkout"}}, "spec": {"containers": [container()]}}},
+         "status": {"replicas": 2, "readyReplicas": 2}},
+        event("data-orders-db-1.187b1f8a0c3d4e01", NS, ("PersistentVolumeClaim", "data-orders-db-1"), "ProvisioningSucceeded",
+              f"Successfully provisioned volume {PV_DB1}", type="Normal", time="2026-11-25T08:59:58Z",
+              component="ebs.csi.aws.com_ebs-csi-controller-7d9c6b5f4-x2kq8_5e1d"),
+        event("orders-db-1.187b1f9d2e4a6c10", NS, ("Pod", "orders-db-1"), "FailedScheduling",
+              "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had volume node affinity conflict. "
+              "preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, "
+              "1 Preemption is not helpful for scheduling.", time="2026-11-25T09:00:00Z"),
+        event("orders-db-1.187b1fa6e1b2c3d4", NS, ("Pod", "orders-db-1"), "TriggeredScaleUp",
+              "pod triggered scale-up: [{eks-workers-b-5ec6a8b1-1f2e-4d3c-9b8a 1->2 (max: 6)}]", type="Normal",
+              time="2026-11-25T09:00:41Z", component="cluster-autoscaler"),
+        _node_event(f"{NEW_NODE}.187b1fb0a1b2c3d4", NEW_NODE, "RegisteredNode",
+                    f"Node {NEW_NODE} event: Registered Node {NEW_NODE} in Controller", "2026-11-25T09:01:07Z"),
+        event("orders-db-1.187b1fc8a9b0c1d2", NS, ("Pod", "orders-db-1"), "FailedScheduling",
+              "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had volume node affinity conflict. "
+              "preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, "
+              "2 Preemption is not helpful for scheduling.", time="2026-11-25T09:02:12Z", count=6),
+    ]
+
+
+def domino_facts() -> Any:
+    """What CloudWatch says about the us-east-1b NAT gateway during the incident."""
+    from r2c_clouds.model.cloud import CloudFacts, EgressGateway, NodePool, Provenance
+
+    def pool(name: str, zone: str) -> NodePool:
+        return NodePool(name, Provenance("aws", "eks:DescribeNodegroup", f"shop-prod/{name}"), zones=(zone,),
+                        min_size=1, max_size=6, desired_size=2, autoscaling=True, instance_types=("m6i.large",))
+
+    return CloudFacts(
+        provider="aws", cluster_name="shop-prod", region="us-east-1",
+        node_pools=(pool("workers-a", "us-east-1a"), pool("workers-b", "us-east-1b")),
+        egress_gateways=(EgressGateway(NAT, Provenance("aws", "cloudwatch:GetMetricData", NAT), zone="us-east-1b",
+                                       port_allocation_errors=1840.0, dropped_packets=96211.0,
+                                       active_connections=54210.0),),
+    )

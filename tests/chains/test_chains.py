@@ -8,6 +8,7 @@ from chains_domino import ECR, NAT, NEW_NODE, NS, domino, finding, world
 from r2c_clouds.chains import LINKS, Link, link, link_why
 from r2c_clouds.model.cloud import CloudFacts, EgressGateway, Provenance
 from r2c_clouds.model.findings import Finding, Loop, ObjectRef
+from r2c_clouds.report import Report
 
 UNSCHED = "compute.unschedulable"
 PULL = "compute.image-pull-backoff"
@@ -236,3 +237,55 @@ def test_no_links_no_chains() -> None:
     linked, chains = link(fs, world(), None)
     assert linked == fs
     assert chains == []
+
+
+# --------------------------------------------------------------------------- through a real scan
+
+
+def _scan(cloud: object) -> Report:
+    from chains_domino import domino_objects
+    from factories import cluster
+
+    import r2c_clouds
+
+    return r2c_clouds.scan(cluster(domino_objects(), name="shop-prod"), cloud=cloud)  # type: ignore[arg-type]
+
+
+def test_scan_links_the_domino_into_two_chains_sharing_the_root_cause() -> None:
+    from chains_domino import domino_facts
+
+    from r2c_clouds.providers.recorded import RecordedProvider
+
+    report = _scan(RecordedProvider(domino_facts()))
+    by_id = {f.id: f for f in report.findings}
+    (root,) = [f for f in report.findings if f.rule == "storage.immediate-binding"]
+    assert root.subject == ObjectRef("StorageClass", None, "gp2")
+    assert len(report.chains) == 2
+    symptoms = {by_id[c.symptom].rule: c for c in report.chains}
+    assert set(symptoms) == {"storage.statefulset-rollout-stuck", "network.nat-saturation"}
+    for c in report.chains:
+        assert c.root_causes == (root.id,)
+        assert "root cause StorageClass gp2 binds volumes Immediately" in c.summary
+    assert symptoms["network.nat-saturation"].loops == (Loop.NETWORK, Loop.STORAGE)
+    assert [by_id[i].rule for i in symptoms["network.nat-saturation"].path] == [
+        "network.nat-saturation", "network.cross-zone-traffic", "storage.zone-conflict", "storage.immediate-binding"]
+    assert symptoms["storage.statefulset-rollout-stuck"].loops == (Loop.STORAGE, Loop.COMPUTE)
+
+    e = report.explain(f"Pod/{NS}/orders-db-1")
+    assert [by_id[c.symptom].rule for c in e.chains] == ["storage.statefulset-rollout-stuck"]
+    texts = [(t.loop, t.text) for t in e.timeline]
+    assert (Loop.COMPUTE, f"Node {NEW_NODE} created in us-east-1b (node pool workers-b)") in texts
+    assert any(loop is Loop.STORAGE and "ProvisioningSucceeded" in text for loop, text in texts)
+    times = [t.time for t in e.timeline]
+    assert times == sorted(times)
+    nat = report.explain(f"NatGateway/{NAT}")
+    assert nat.timeline[-1].loop is Loop.NETWORK
+    assert nat.timeline[-1].source_ref == f"aws cloudwatch:GetMetricData {NAT}"
+
+
+def test_scan_without_cloud_stops_the_network_chain_at_cross_zone_traffic() -> None:
+    report = _scan("none")
+    by_id = {f.id: f for f in report.findings}
+    assert not any(f.rule == "network.nat-saturation" for f in report.findings)
+    assert {by_id[c.symptom].rule for c in report.chains} == {"storage.statefulset-rollout-stuck", "network.cross-zone-traffic"}
+    assert {by_id[r].rule for c in report.chains for r in c.root_causes} == {"storage.immediate-binding"}
