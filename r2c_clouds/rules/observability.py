@@ -132,11 +132,12 @@ def no_metrics_pipeline(ctx: RuleContext) -> Iterator[Finding]:
 
 def _monitor_selects(sm: k.ServiceMonitor, svc: k.Service) -> bool:
     spec = sm.spec
-    ns_sel = spec.get("namespaceSelector") or {}
+    ns_sel = spec.get("namespaceSelector")
+    ns_sel = ns_sel if isinstance(ns_sel, dict) else {}
     svc_ns = svc.metadata.namespace
     if ns_sel.get("any") is True:
         pass
-    elif ns_sel.get("matchNames"):
+    elif isinstance(ns_sel.get("matchNames"), list) and ns_sel["matchNames"]:
         if svc_ns not in ns_sel["matchNames"]:
             return False
     elif svc_ns != sm.metadata.namespace:
@@ -183,8 +184,8 @@ def no_red_metrics(ctx: RuleContext) -> Iterator[Finding]:
     monitors: dict[str, list[k.ServiceMonitor]] = defaultdict(list)
     any_ns: list[k.ServiceMonitor] = []
     for sm in cluster.service_monitors:
-        ns_sel = sm.spec.get("namespaceSelector") or {}
-        if ns_sel.get("any") is True or ns_sel.get("matchNames"):
+        ns_sel = sm.spec.get("namespaceSelector")
+        if isinstance(ns_sel, dict) and (ns_sel.get("any") is True or ns_sel.get("matchNames")):
             any_ns.append(sm)
         else:
             monitors[sm.metadata.namespace or ""].append(sm)

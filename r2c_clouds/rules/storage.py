@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from r2c_clouds.loops.storage import volume_ref
 from r2c_clouds.model import kube as k
@@ -367,22 +368,31 @@ def database_as_deployment(ctx: RuleContext) -> Iterator[Finding]:
 _ZONE_KEYS = frozenset(ZONE_LABELS)
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _spreads_by_zone(spec: k.PodSpec) -> bool:
     if any(t.topology_key in _ZONE_KEYS for t in spec.topology_spread_constraints):
         return True
-    anti = (spec.affinity or {}).get("podAntiAffinity") or {}
-    terms = list(anti.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
-    terms += [t.get("podAffinityTerm") or {} for t in anti.get("preferredDuringSchedulingIgnoredDuringExecution") or []]
+    anti = _dict(_dict(spec.affinity).get("podAntiAffinity"))
+    terms = _dicts(anti.get("requiredDuringSchedulingIgnoredDuringExecution"))
+    terms += [_dict(t.get("podAffinityTerm")) for t in _dicts(anti.get("preferredDuringSchedulingIgnoredDuringExecution"))]
     return any(t.get("topologyKey") in _ZONE_KEYS for t in terms)
 
 
 def _pinned_to_zone(spec: k.PodSpec) -> bool:
     if any(key in _ZONE_KEYS for key in spec.node_selector):
         return True
-    na = ((spec.affinity or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}
-    for term in na.get("nodeSelectorTerms") or []:
-        for req in term.get("matchExpressions") or []:
-            if req.get("key") in _ZONE_KEYS and req.get("operator") == "In" and len(req.get("values") or []) == 1:
+    na = _dict(_dict(_dict(spec.affinity).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
+    for term in _dicts(na.get("nodeSelectorTerms")):
+        for req in _dicts(term.get("matchExpressions")):
+            values = req.get("values")
+            if req.get("key") in _ZONE_KEYS and req.get("operator") == "In" and isinstance(values, list) and len(values) == 1:
                 return True
     return False
 
