@@ -363,3 +363,18 @@ def test_mtu_mismatch_quiet_without_evidence_or_when_it_fits(facts: str | None) 
             daemonset("aws-node", "kube-system", [])]
     findings, _ = run(objs, "network.mtu-mismatch", net_facts(1500) if facts else None)
     assert findings == []
+
+
+def test_service_no_ready_endpoints_reads_endpoints_when_no_slices_were_captured() -> None:
+    endpoints = {"kind": "Endpoints", "apiVersion": "v1", "metadata": meta("web", "shop"),
+                 "subsets": [{"notReadyAddresses": [{"ip": "10.0.1.17", "nodeName": "node-a",
+                                                     "targetRef": {"kind": "Pod", "namespace": "shop", "name": "web-7d9f8b6c5-abcde"}}],
+                              "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}]}
+    ready_by_pod_status = web_pod("web-7d9f8b6c5-abcde")  # the Endpoints object is the truth, not the pod list
+    findings, _ = run([service("web"), ready_by_pod_status, endpoints], "network.service-no-ready-endpoints",
+                      captured=["Service", "Pod", "Endpoints"])
+    assert [f.subject for f in findings] == [ObjectRef("Service", "shop", "web")]
+    assert findings[0].evidence[0].ref == "Endpoints/shop/web"
+    endpoints["subsets"][0]["addresses"] = endpoints["subsets"][0].pop("notReadyAddresses")
+    assert run([service("web"), ready_by_pod_status, endpoints], "network.service-no-ready-endpoints",
+               captured=["Service", "Pod", "Endpoints"])[0] == []

@@ -118,3 +118,13 @@ def test_log_context_missing_quiet_with_downward_env_or_system_namespace() -> No
     objs = [workload("Deployment", "web", "shop", "ghcr.io/acme/web:1.4.2", env=DOWNWARD),
             workload("DaemonSet", "kube-proxy", "kube-system", "registry.k8s.io/kube-proxy:v1.31.2")]
     assert run(objs, "observability.log-context-missing")[0] == []
+
+
+def test_no_red_metrics_with_annotation_discovery_and_no_servicemonitor_kind() -> None:
+    server = workload("Deployment", "prometheus-server", "monitoring", "quay.io/prometheus/prometheus:v2.55.1")
+    objs = [server, *_shop()[:2], service("web", "shop", annotations={"prometheus.io/scrape": "true"}), service("api", "shop")]
+    kinds = ["Deployment", "DaemonSet", "Service", "Pod"]
+    findings, _ = run(objs, "observability.no-red-metrics", captured=kinds)
+    assert [f.subject for f in findings] == [ObjectRef("Service", "shop", "api")]
+    # with prometheus-operator the scrape configuration lives in ServiceMonitors: not captured, no verdict
+    assert run([OPERATOR, *objs], "observability.no-red-metrics", captured=kinds)[0] == []
