@@ -307,6 +307,8 @@ def pdb_blocks_eviction(ctx: RuleContext) -> Iterator[Finding]:
             continue
         ref = ObjectRef("PodDisruptionBudget", ns, pdb.metadata.name)
         st = pdb.status
+        if st.expected_pods > 0 and st.disruptions_allowed > 0:
+            continue  # the common case, decided without touching the pods
         pods = [p for p in cluster.pods_selected(ns, pdb.spec.selector) if not is_terminated(p)]
         expected = st.expected_pods
         if expected == 0:
@@ -852,6 +854,16 @@ _ATTACH_HINTS = (
 )
 
 
+def _decisive(text: str, limit: int = 240) -> str:
+    """The telling end of a long attach/mount error (the cloud's ``api error ...`` part)."""
+    for marker in ("api error ", "desc = "):
+        i = text.rfind(marker)
+        if i >= 0:
+            text = text[i:]
+            break
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
     """Pods that were scheduled but stay Pending because a volume cannot attach or mount."""
     cluster = ctx.cluster
@@ -886,7 +898,7 @@ def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
             message += f" ({hint})"
         if zone_notes:
             message += f"; {'; '.join(zone_notes)} while the node is in {nzone}"
-        message += f". Last {last.reason}: {text}"
+        message += f". Last {last.reason}: {_decisive(text)}"
         related = [ObjectRef("PersistentVolumeClaim", ns, c) for c in volumes.claims]
         related.append(ObjectRef("Node", None, pod.spec.node_name))
         yield ctx.finding(ref, message, evidence=evidence, related=related, key="attach", time=last.time)

@@ -234,6 +234,7 @@ def test_scheduled_pod_stuck_on_volume_attach_zone_mismatch() -> None:
     assert "PersistentVolume/pvc-4f1d2c1e is in us-east-1c while the node is in us-east-1a" in f.message
     assert ObjectRef("Node", None, "node-a") in f.related
     assert ObjectRef("PersistentVolumeClaim", "shop", "data-orders-db-0") in f.related
+    assert "Last FailedAttachVolume: api error InvalidVolume.ZoneMismatch" in f.message
     assert any("InvalidVolume.ZoneMismatch" in e.detail for e in f.evidence)
 
 
