@@ -58,7 +58,14 @@ from werkzeug import Request, Response
 
 from r2c_clouds.kube.kinds import KINDS, KindInfo, kind_for
 
-__all__ = ["FakeApiServer", "RequestRecord", "load_objects", "write_kubeconfig"]
+__all__ = [
+    "SECRET_VALUE_B64",
+    "FakeApiServer",
+    "RequestRecord",
+    "load_objects",
+    "sample_objects",
+    "write_kubeconfig",
+]
 
 DEFAULT_TOKEN = "r2c-test-token-0123456789"
 DEFAULT_VERSION = "v1.31.2"
@@ -91,6 +98,18 @@ _EXPIRED_MESSAGE = (
     "the time the first chunk was returned and now may show up in the list."
 )
 _ENC = msgspec.json.Encoder()
+
+
+class _LoopbackServer(HTTPServer):
+    """pytest-httpserver's server, threaded, polling for shutdown every 20 ms (not 500 ms),
+    so a fresh server per test costs little."""
+
+    def __init__(self) -> None:
+        super().__init__(host="127.0.0.1", port=0, threaded=True)
+
+    def thread_target(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.02)
 
 
 @dataclass
@@ -153,6 +172,8 @@ class FakeApiServer:
         forbidden: resources (plurals, e.g. ``"secrets"``) that answer 403.
         crds: optional custom-resource kinds that are installed (``"ScaledObject"``...);
             default: those with objects. Not installed means 404 and absent from discovery.
+        missing: built-in resources (plurals) this server does not serve (an old release):
+            404 and absent from discovery.
         slow: seconds to wait before answering, by plural or by path (``"/version"``).
         version: the ``gitVersion`` served at ``/version``.
         record_bodies: keep every response body in :attr:`requests` (for "no secret value
@@ -169,13 +190,14 @@ class FakeApiServer:
         max_limit: int | None = None,
         forbidden: Iterable[str] = (),
         crds: Iterable[str] | None = None,
+        missing: Iterable[str] = (),
         slow: Mapping[str, float] | None = None,
         version: str = DEFAULT_VERSION,
         record_bodies: bool = False,
         user: str = "system:serviceaccount:r2c:reader",
     ) -> None:
         self._own_server = httpserver is None
-        self.httpserver = httpserver or HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        self.httpserver = httpserver or _LoopbackServer()
         self.token = token
         self.max_limit = max_limit
         self.forbidden = set(forbidden)
@@ -196,11 +218,13 @@ class FakeApiServer:
             self._resources[(ki.api_version, ki.plural)] = _Resource(ki)
         given = self._load(objects)
         self.crds = set(crds) if crds is not None else {ki.kind for ki in KINDS if ki.optional and ki.kind in given}
+        self.missing = set(missing)
         self._installed = {
             key: res for key, res in self._resources.items()
-            if not res.ki.optional or res.ki.kind in self.crds
+            if (not res.ki.optional or res.ki.kind in self.crds) and res.ki.plural not in self.missing
         }
-        self.httpserver.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+        self._handler = self.httpserver.expect_request(re.compile(".*"))
+        self._handler.respond_with_handler(self._handle)
         if self._own_server:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -213,9 +237,13 @@ class FakeApiServer:
         return self
 
     def stop(self) -> None:
-        """Stop the server (when it was created here); slow answers end at once."""
+        """Stop the server when it was created here, else remove this fake's handler from
+        it; slow answers end at once."""
         self._closing.set()
-        if self._own_server and self.httpserver.is_running():
+        if not self._own_server:
+            if self._handler in self.httpserver.handlers:
+                self.httpserver.handlers.remove(self._handler)
+        elif self.httpserver.is_running():
             self.httpserver.clear()
             self.httpserver.stop()
 
@@ -306,8 +334,8 @@ class FakeApiServer:
         rec = RequestRecord(
             method=request.method,
             path=request.path,
-            query={k: v for k, v in request.args.items()},
-            headers={k: v for k, v in request.headers.items()},
+            query=dict(request.args.items()),
+            headers=dict(request.headers.items()),
         )
         with self._lock:
             self.requests.append(rec)
@@ -572,7 +600,8 @@ def _label_matcher(sel: str) -> Any:
             key, val = (s.strip() for s in req.replace("==", "=").split("=", 1))
             checks.append(lambda lab, k=key, v=val: lab.get(k) == v)
         elif req.startswith("!"):
-            checks.append(lambda lab, k=req[1:].strip(): k not in lab)
+            absent = req[1:].strip()
+            checks.append(lambda lab, k=absent: k not in lab)
         elif re.fullmatch(r"[\w./-]+", req):
             checks.append(lambda lab, k=req: k in lab)
         else:
@@ -662,3 +691,105 @@ def load_objects(*paths: str | Path) -> list[dict[str, Any]]:
             elif doc.get("kind") and kind_for(str(doc["kind"])) is not None:
                 out.append(doc)
     return out
+
+
+# --------------------------------------------------------------------------- sample data
+
+
+def sample_objects() -> list[dict[str, Any]]:
+    """A small, realistic cluster: every kind of ``KINDS`` except the optional CRDs, shaped
+    as ``kubectl get -o json`` prints them (built with tests/factories.py)."""
+    from factories import container, event, meta, node, pod
+
+    zones = ("us-east-1a", "us-east-1b")
+    objs: list[dict[str, Any]] = [
+        {"kind": "Namespace", "apiVersion": "v1", "metadata": meta(ns, None, labels={"kubernetes.io/metadata.name": ns}),
+         "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+        for ns in ("default", "kube-system", "shop")
+    ]
+    objs += [node(f"ip-10-0-{i}-17.ec2.internal", zones[i % 2]) for i in range(4)]
+    for i in range(12):
+        objs.append(pod(
+            f"checkout-7d9f8b6c4-{i:05x}", "shop", node_name=f"ip-10-0-{i % 4}-17.ec2.internal",
+            labels={"app": "checkout", "pod-template-hash": "7d9f8b6c4"}, owner=("ReplicaSet", "checkout-7d9f8b6c4"),
+            containers=[container("checkout", "123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout:1.4.2")],
+        ))
+    objs.append(pod("orders-db-0", "shop", node_name=None, phase="Pending", labels={"app": "orders-db"},
+                    owner=("StatefulSet", "orders-db"),
+                    volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data-orders-db-0"}}],
+                    conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                                 "message": "0/4 nodes are available: 4 node(s) had volume node affinity conflict. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling."}]))
+    objs.append(pod("coredns-5d78c9869d-x7k2p", "kube-system", node_name="ip-10-0-0-17.ec2.internal",
+                    labels={"k8s-app": "kube-dns"}, owner=("ReplicaSet", "coredns-5d78c9869d"),
+                    containers=[container("coredns", "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.1-eksbuild.4")]))
+    objs += [
+        {"kind": "Service", "apiVersion": "v1", "metadata": meta("checkout", "shop"),
+         "spec": {"type": "ClusterIP", "clusterIP": "172.20.14.3", "selector": {"app": "checkout"},
+                  "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]}},
+        {"kind": "Endpoints", "apiVersion": "v1", "metadata": meta("checkout", "shop"),
+         "subsets": [{"addresses": [{"ip": "10.0.1.23", "nodeName": "ip-10-0-1-17.ec2.internal"}],
+                      "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}]},
+        {"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
+         "metadata": meta("checkout-x2vbn", "shop", labels={"kubernetes.io/service-name": "checkout"}),
+         "addressType": "IPv4",
+         "endpoints": [{"addresses": ["10.0.1.23"], "conditions": {"ready": True, "serving": True, "terminating": False},
+                        "nodeName": "ip-10-0-1-17.ec2.internal", "zone": "us-east-1b"}]},
+        {"kind": "Ingress", "apiVersion": "networking.k8s.io/v1", "metadata": meta("shop", "shop"),
+         "spec": {"ingressClassName": "alb", "rules": [{"host": "shop.example.com", "http": {"paths": [
+             {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "checkout", "port": {"number": 80}}}}]}}]}},
+        {"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1", "metadata": meta("default-deny", "shop"),
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+        {"kind": "PersistentVolumeClaim", "apiVersion": "v1", "metadata": meta("data-orders-db-0", "shop"),
+         "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp3", "volumeName": "pvc-4b1c7c1e",
+                  "resources": {"requests": {"storage": "100Gi"}}, "volumeMode": "Filesystem"},
+         "status": {"phase": "Bound", "capacity": {"storage": "100Gi"}}},
+        {"kind": "PersistentVolume", "apiVersion": "v1", "metadata": meta("pvc-4b1c7c1e", None),
+         "spec": {"capacity": {"storage": "100Gi"}, "storageClassName": "gp3", "accessModes": ["ReadWriteOnce"],
+                  "persistentVolumeReclaimPolicy": "Delete",
+                  "claimRef": {"kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data-orders-db-0"},
+                  "csi": {"driver": "ebs.csi.aws.com", "volumeHandle": "vol-0a1b2c3d4e5f67890", "fsType": "ext4"},
+                  "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                      {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["us-east-1c"]}]}]}}},
+         "status": {"phase": "Bound"}},
+        {"kind": "StorageClass", "apiVersion": "storage.k8s.io/v1", "metadata": meta("gp3", None),
+         "provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3"}, "reclaimPolicy": "Delete",
+         "volumeBindingMode": "Immediate", "allowVolumeExpansion": True},
+        {"kind": "ServiceAccount", "apiVersion": "v1",
+         "metadata": meta("checkout", "shop", annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/checkout"})},
+        {"kind": "ClusterRoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1", "metadata": meta("ci-admin", None),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+         "subjects": [{"kind": "ServiceAccount", "name": "ci", "namespace": "default"}]},
+        {"kind": "RoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1", "metadata": meta("checkout-read", "shop"),
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "read-config"},
+         "subjects": [{"kind": "ServiceAccount", "name": "checkout", "namespace": "shop"}]},
+        {"kind": "PodDisruptionBudget", "apiVersion": "policy/v1", "metadata": meta("checkout", "shop"),
+         "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "checkout"}}},
+         "status": {"currentHealthy": 12, "desiredHealthy": 2, "disruptionsAllowed": 10, "expectedPods": 12}},
+        {"kind": "PriorityClass", "apiVersion": "scheduling.k8s.io/v1", "metadata": meta("business-critical", None),
+         "value": 100000, "globalDefault": False, "preemptionPolicy": "PreemptLowerPriority"},
+        {"kind": "Deployment", "apiVersion": "apps/v1", "metadata": meta("checkout", "shop"),
+         "spec": {"replicas": 12, "selector": {"matchLabels": {"app": "checkout"}},
+                  "template": {"metadata": {"labels": {"app": "checkout"}}, "spec": {"containers": [container("checkout")]}}},
+         "status": {"replicas": 12, "readyReplicas": 12, "updatedReplicas": 12, "availableReplicas": 12, "observedGeneration": 3}},
+        {"kind": "StatefulSet", "apiVersion": "apps/v1", "metadata": meta("orders-db", "shop"),
+         "spec": {"replicas": 1, "serviceName": "orders-db", "selector": {"matchLabels": {"app": "orders-db"}},
+                  "template": {"metadata": {"labels": {"app": "orders-db"}},
+                               "spec": {"containers": [container("postgres", "postgres:16.4")]}}},
+         "status": {"replicas": 1, "readyReplicas": 0, "currentReplicas": 1, "updatedReplicas": 1}},
+        {"kind": "DaemonSet", "apiVersion": "apps/v1", "metadata": meta("aws-node", "kube-system"),
+         "spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}},
+                  "template": {"metadata": {"labels": {"k8s-app": "aws-node"}},
+                               "spec": {"containers": [container("aws-node", "602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.3-eksbuild.2")]}}},
+         "status": {"desiredNumberScheduled": 4, "numberReady": 4}},
+        event("orders-db-0.1804b2c4f3a1d2e7", "shop", ("Pod", "orders-db-0"), "FailedScheduling",
+              "0/4 nodes are available: 4 node(s) had volume node affinity conflict. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling."),
+        {"kind": "ConfigMap", "apiVersion": "v1", "metadata": meta("amazon-vpc-cni", "kube-system"),
+         "data": {"enable-network-policy-controller": "false", "warm-ip-target": "1"}},
+        {"kind": "Secret", "apiVersion": "v1", "metadata": meta("orders-db-credentials", "shop"), "type": "Opaque",
+         "data": {"POSTGRES_PASSWORD": SECRET_VALUE_B64, "POSTGRES_USER": "b3JkZXJz"}},
+    ]
+    return objs
+
+
+#: The base64 value of the sample Secret: no response may ever carry it to r2c_clouds.
+SECRET_VALUE_B64 = "czNjcjN0LWh1bnRlcjI="

@@ -10,7 +10,9 @@
   reads are written (the wire Structs), with defaults omitted.
 - ``cloud-facts.json`` when cloud facts are given (:func:`r2c_clouds.providers.recorded.dump_facts`).
 - ``snapshot-info.json``: where the objects came from, the kinds captured and those not
-  checked (forbidden...), object counts.
+  checked (forbidden...), object counts, under ``snapshotInfo``. The document is an *empty*
+  kubectl ``List`` (``"items": []``), so a tool that reads every file of the directory as
+  Kubernetes objects (the snapshot loader, kubectl) finds nothing in it and no error.
 
 Secret values are never written: a Secret item holds its metadata, ``type`` and, under
 ``data``, each key name mapped to ``null`` (key names only, as r2c_clouds keeps them). Secrets
@@ -40,12 +42,14 @@ _ENC = msgspec.json.Encoder()
 
 
 class _NotCheckedInfo(msgspec.Struct, kw_only=True):
+    """One kind not checked, and why."""
+
     what: str
     reason: str
 
 
-class _Info(msgspec.Struct, kw_only=True):
-    """The ``snapshot-info.json`` document."""
+class _Info(msgspec.Struct, kw_only=True, rename="camel"):
+    """What ``snapshot-info.json`` says about the snapshot."""
 
     schema: str
     source: str
@@ -55,6 +59,20 @@ class _Info(msgspec.Struct, kw_only=True):
     not_checked: list[_NotCheckedInfo]
     objects: dict[str, int]
     files: list[str]
+
+
+class _ListMeta(msgspec.Struct, kw_only=True, rename="camel"):
+    resource_version: str = ""
+
+
+class _InfoDocument(msgspec.Struct, kw_only=True, rename="camel"):
+    """``snapshot-info.json``: an empty List carrying :class:`_Info`."""
+
+    api_version: str = "v1"
+    kind: str = "List"
+    metadata: _ListMeta = msgspec.field(default_factory=_ListMeta)
+    items: list[Any] = msgspec.field(default_factory=list)
+    snapshot_info: _Info
 
 
 def write_snapshot(
@@ -101,7 +119,7 @@ def write_snapshot(
         files=[p.name for p in written],
     )
     path = out / INFO_FILE
-    _write(path, msgspec.json.format(_ENC.encode(info), indent=2) + b"\n")
+    _write(path, msgspec.json.format(_ENC.encode(_InfoDocument(snapshot_info=info)), indent=2) + b"\n")
     written.append(path)
     return written
 

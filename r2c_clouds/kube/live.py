@@ -474,13 +474,14 @@ def _why(exc: BaseException, timeout: float) -> str:
         exc = exc.reason
     if isinstance(exc, u3.NameResolutionError):
         return "host name not found (DNS)"
-    if isinstance(exc, u3.ConnectTimeoutError):
-        return f"connection timed out after {min(_CONNECT_TIMEOUT, timeout):g} s"
-    if isinstance(exc, u3.NewConnectionError):
+    if isinstance(exc, u3.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
         text = str(exc).lower()
         if "refused" in text:
             return "connection refused"
-        return f"cannot connect ({str(exc).split(': ', 1)[-1]})"
+        if "timed out" not in text:
+            return f"cannot connect ({str(exc).split(': ', 1)[-1]})"
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return f"connection timed out after {min(_CONNECT_TIMEOUT, timeout):g} s"
     if isinstance(exc, u3.ReadTimeoutError):
         return f"no answer within {timeout:g} s (read timeout)"
     if isinstance(exc, u3.SSLError):
