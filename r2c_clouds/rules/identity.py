@@ -20,6 +20,15 @@ from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
 from r2c_clouds.rules._registry import RuleContext, rule
 from r2c_clouds.rules._workloads import Workload, event_evidence, workloads
 
+__all__ = [
+    "cluster_admin_sprawl",
+    "identity_not_found",
+    "image_pull_auth",
+    "static_cloud_credentials",
+    "trust_mismatch",
+    "workload_identity_not_enabled",
+]
+
 _MAX_RELATED = 20
 
 # =========================================================================== static credentials
