@@ -234,8 +234,16 @@ def _chains(report: Report, by_id: dict[str, Finding]) -> list[RenderableType]:
 def _finding_block(f: Finding) -> RenderableType:
     head = Text.assemble(_sev(f.severity), "  ", (_subject(f.subject), "bold"))
     lines: list[RenderableType] = [head, Padding(Text(f.message), (0, 0, 0, 2))]
-    for ev in f.evidence[:MAX_EVIDENCE]:
-        lines.append(Padding(_evidence_line(ev), (0, 0, 0, 2)))
+    if f.evidence:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for ev in f.evidence[:MAX_EVIDENCE]:
+            body = Text.assemble((ev.ref, "dim"), "  ", _clip(ev.detail))
+            if ev.time:
+                body.append(f"  ({ev.time})", style="dim")
+            grid.add_row(Text.assemble(("↳ ", "dim"), (ev.source, "magenta")), body)
+        lines.append(Padding(grid, (0, 0, 0, 2)))
     if len(f.evidence) > MAX_EVIDENCE:
         lines.append(Padding(_more(len(f.evidence) - MAX_EVIDENCE, "more evidence"), (0, 0, 0, 2)))
     return Group(*lines)
@@ -278,12 +286,15 @@ def _findings(report: Report) -> list[RenderableType]:
                 if len(rest) > MAX_SUBJECTS_LISTED:
                     more.append(", …")
                 block.append(Padding(more, (0, 0, 0, 2)))
-            remediations = sorted({f.remediation for f in items if f.remediation})
-            for rem in remediations[:2]:
-                block.append(Padding(Text.assemble(("fix  ", "green bold"), rem), (0, 0, 0, 2)))
-            docs = sorted({f.docs for f in items if f.docs})
-            for url in docs[:1]:
-                block.append(Padding(Text.assemble(("docs ", "dim"), (url, "dim underline")), (0, 0, 0, 2)))
+            advice = Table.grid(padding=(0, 1))
+            advice.add_column(no_wrap=True)
+            advice.add_column(overflow="fold")
+            for rem in sorted({f.remediation for f in items if f.remediation})[:2]:
+                advice.add_row(Text("fix", style="green bold"), Text(rem))
+            for url in sorted({f.docs for f in items if f.docs})[:1]:
+                advice.add_row(Text("docs", style="dim"), Text(url, style="dim underline"))
+            if advice.row_count:
+                block.append(Padding(advice, (0, 0, 0, 2)))
             out.append(Padding(Group(*block), (0, 0, 1, 0)))
     return out
 
