@@ -18,6 +18,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+# Bound before ``def demo`` below on purpose: importing a subpackage sets it as an attribute
+# of its parent, which would replace the ``demo`` function with the ``r2c_clouds.demo``
+# package the first time that package is imported.
+import r2c_clouds.demo as _demo_package
 from r2c_clouds._scan import scan
 from r2c_clouds.errors import (
     BadInputError,
@@ -132,16 +136,12 @@ def demo(name: str) -> ClusterState:
 
     .. versionadded:: 0.1
     """
-    from r2c_clouds.demo import load_demo
-
-    return load_demo(name)
+    return _demo_package.load_demo(name)
 
 
 def demos() -> list[str]:
     """Names of the bundled demos."""
-    from r2c_clouds.demo import demo_names
-
-    return demo_names()
+    return _demo_package.demo_names()
 
 
 def __getattr__(name: str) -> ModuleType:

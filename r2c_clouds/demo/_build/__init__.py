@@ -1,0 +1,1 @@
+"""The generator of the bundled demo snapshots (a development tool; see ``build_demos.py``)."""
