@@ -39,7 +39,14 @@ import msgspec
 
 from r2c_clouds.errors import SnapshotError
 from r2c_clouds.kube._build import StateBuilder
-from r2c_clouds.kube.decode import Batch, decode_list_bytes, decode_yaml_bytes, feed, hint_kind
+from r2c_clouds.kube.decode import (
+    Batch,
+    decode_list_bytes,
+    decode_yaml_bytes,
+    feed,
+    gc_paused,
+    hint_kind,
+)
 from r2c_clouds.kube.kinds import KINDS, kind_for
 from r2c_clouds.model.cluster import ClusterState
 
@@ -91,7 +98,11 @@ def load_snapshot(path: str | os.PathLike[str]) -> ClusterState:
     Raises:
         SnapshotError: the path is missing or empty, or a file or object in it cannot be read.
     """
-    text = os.fspath(path)
+    with gc_paused():  # decoded structs hold no cycles; see decode.gc_paused
+        return _load(os.fspath(path))
+
+
+def _load(text: str) -> ClusterState:
     p = Path(text)
     if not p.exists():
         raise SnapshotError(text, "no such file or directory")
