@@ -302,25 +302,34 @@ def _findings(report: Report) -> list[RenderableType]:
 # ---------------------------------------------------------------------- checklist, not checked
 
 
-def _checklist_table(items: Sequence[ChecklistItem], *, evidence: bool = False) -> Table:
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=False)
-    table.add_column("status", no_wrap=True)
-    table.add_column("item", no_wrap=True, style="cyan")
-    table.add_column("checklist line")
+def _checklist_table(items: Sequence[ChecklistItem], *, evidence: bool = False) -> RenderableType:
+    """One block per item: status, item and title on a line, then its sub-checks (and
+    evidence) indented beneath, so long titles and evidence wrap under themselves."""
+    mark_width = max(len(m) for m, _ in _STATUS_MARK.values())
+    item_width = min(max((len(c.item) for c in items), default=0), 24)
+    blocks: list[RenderableType] = []
     for c in items:
         mark, style = _STATUS_MARK[c.status]
-        body = Text(c.title)
+        head = Table.grid(padding=(0, 2))
+        head.add_column(no_wrap=True, min_width=mark_width)
+        head.add_column(min_width=item_width, max_width=max(item_width, 24), overflow="fold")
+        head.add_column()
+        head.add_row(Text(mark, style=style), Text(c.item, style="cyan"), Text(c.title))
+        blocks.append(head)
+        detail = Table.grid(padding=(0, 1))
+        detail.add_column(no_wrap=True)
+        detail.add_column()
         for name, st in c.checks:
             smark, sstyle = _STATUS_MARK[st]
-            body.append("\n  ")
-            body.append(smark.split(" ", 1)[0], style=sstyle)
-            body.append(f" {name}")
+            detail.add_row(Text(smark.split(" ", 1)[0], style=sstyle), Text(name))
         if evidence:
             for ev in c.evidence[:MAX_EVIDENCE]:
-                body.append("\n  ")
-                body.append_text(_evidence_line(ev))
-        table.add_row(Text(mark, style=style), c.item, body)
-    return table
+                detail.add_row(Text("↳", style="dim"), Text.assemble((ev.ref, "dim"), "  ", _clip(ev.detail)))
+            if len(c.evidence) > MAX_EVIDENCE:
+                detail.add_row(Text(""), _more(len(c.evidence) - MAX_EVIDENCE, "more evidence"))
+        if detail.row_count:
+            blocks.append(Padding(detail, (0, 0, 0, mark_width + 2)))
+    return Group(*blocks)
 
 
 def _not_checked(report: Report) -> list[RenderableType]:

@@ -63,8 +63,17 @@ def test_checklist_section(report: Report) -> None:
     text = render_text(report)
     assert "Cluster Readiness Checklist" in text
     assert re.search(r"^✗ fail +storage +Storage: WaitForFirstConsumer enabled", text, re.M)
-    assert re.search(r"^\? not checked +identity", text, re.M)
-    assert re.search(r"^ +✗ WaitForFirstConsumer$", text, re.M)
+    assert re.search(r"^\? not checked +identity +Identity: IRSA", text, re.M)
+    checks = re.findall(r"^ +([✗✓]) (WaitForFirstConsumer|StatefulSets)$", text, re.M)
+    assert checks == [("✗", "WaitForFirstConsumer"), ("✓", "StatefulSets")]
+
+
+def test_checklist_text_shows_evidence(report: Report) -> None:
+    from r2c_clouds.report.text import render_checklist_text
+
+    text = render_checklist_text(report.checklist)
+    assert re.search(r"^ +↳ StorageClass/gp2  volumeBindingMode: Immediate$", text, re.M)
+    assert "volumeBindingMode: Immediate" not in render_text(report)  # the report's checklist is compact
 
 
 def test_plain_without_color_and_ansi_with_color(report: Report) -> None:
