@@ -9,6 +9,7 @@ Run from the repository root and commit the output::
 
     python r2c_clouds/demo/_build/build_demos.py          # all demos
     python -m r2c_clouds.demo._build.build_demos domino   # one
+    python -m r2c_clouds.demo._build.build_demos --output /tmp/demos   # elsewhere
 
 The output is deterministic (uids are uuid5 of the object's identity, times are fixed), so a
 rebuild without a change to this script gives no diff.
@@ -56,19 +57,30 @@ DEMOS: dict[str, Callable[[], tuple[Cluster, CloudFacts]]] = {
 }
 
 
+def build(name: str, out: Path) -> int:
+    """Write demo ``name`` into directory ``out``; returns the number of objects."""
+    cluster, facts = DEMOS[name]()
+    cluster.derive_endpoints()
+    cluster.write(out / "cluster.json")
+    (out / FACTS_FILE).write_bytes(dump_facts(facts))
+    return len(cluster.items)
+
+
 def main(argv: list[str]) -> int:
-    """Build the named demos (all by default)."""
-    names = argv or sorted(DEMOS)
+    """Build the named demos (all by default) into the package, or under ``--output DIR``."""
+    args = list(argv)
+    root = HERE.parent
+    if "--output" in args:
+        i = args.index("--output")
+        root = Path(args[i + 1])
+        del args[i : i + 2]
+    names = args or sorted(DEMOS)
     for name in names:
         if name not in DEMOS:
             print(f"unknown demo {name!r}; known: {', '.join(sorted(DEMOS))}", file=sys.stderr)
             return 2
-        out = HERE.parent / name
-        cluster, facts = DEMOS[name]()
-        cluster.derive_endpoints()
-        cluster.write(out / "cluster.json")
-        (out / FACTS_FILE).write_bytes(dump_facts(facts))
-        print(f"{name}: {len(cluster.items)} objects -> {out.relative_to(HERE.parents[2])}")
+        count = build(name, root / name)
+        print(f"{name}: {count} objects -> {root / name}")
     return 0
 
 

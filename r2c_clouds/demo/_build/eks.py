@@ -114,7 +114,7 @@ def system(
                "metrics-server", "default") + (("cluster-autoscaler",) if autoscaler_node else ()):
         ann = {"eks.amazonaws.com/role-arn": roles[sa]} if sa in roles else None
         service_account(c, sa, ks, created, annotations=ann)
-    for ns in {o["metadata"]["name"] for o in c.of_kind("Namespace")} - {ks}:
+    for ns in sorted({o["metadata"]["name"] for o in c.of_kind("Namespace")} - {ks}):
         service_account(c, "default", ns, created)
 
     crb(c, "cluster-admin", "cluster-admin",

@@ -12,6 +12,8 @@ plus Prometheus Operator with a ServiceMonitor per Service.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from r2c_clouds.demo._build import eks
 from r2c_clouds.demo._build.kube import (
     Cluster,
@@ -62,6 +64,7 @@ NATS = {"us-west-2a": "nat-0d1f3b5c7e9a24680", "us-west-2b": "nat-0e2a4c6d8f0b35
         "us-west-2c": "nat-0f3b5d7e9a1c46802"}
 PRIORITIES = {**eks.SYSTEM_PRIORITIES, "catalog-critical": 100000, "catalog-standard": 10000}
 NS = "catalog"
+ROLLOUT = ("2026-11-25T08:45:12Z", "2026-11-25T08:45:31Z", "2026-11-25T08:45:50Z")
 
 
 def _log_env() -> list[Obj]:
@@ -106,6 +109,41 @@ def _service_monitor(c: Cluster, app: str, port: str) -> None:
 def _netpol(c: Cluster, name: str, spec: Obj) -> None:
     c.add("networking.k8s.io/v1", "NetworkPolicy", c.meta("NetworkPolicy", name, NS, CREATED, generation=1),
           spec=spec)
+
+
+def _plus(t: str, seconds: int) -> str:
+    when = datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ") + timedelta(seconds=seconds)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _rollout_events(c: Cluster) -> None:
+    """The Normal events of this morning's catalog-web rollout (events live for an hour)."""
+    dep = c.find("Deployment", NS, "catalog-web")
+    pods = sorted((p for p in c.of_kind("Pod") if p["metadata"]["name"].startswith("catalog-web-")),
+                  key=lambda p: p["metadata"]["creationTimestamp"])
+    image = f"{ECR}/catalog/web:2026.11.3"
+    for i, pod in enumerate(pods):
+        t = pod["metadata"]["creationTimestamp"]
+        node = pod["spec"]["nodeName"]
+        name = pod["metadata"]["name"]
+        c.event(dep, "ScalingReplicaSet", f"Scaled up replica set catalog-web-5c8f7d6b9e to {i + 1} from {i}",
+                type="Normal", component="deployment-controller", first=t)
+        c.event(pod, "Scheduled", f"Successfully assigned {NS}/{name} to {node}", type="Normal",
+                component="default-scheduler", first=t.replace("Z", ".231904Z"), new_api=True, action="Binding")
+        fp = "spec.containers{web}"
+        for reason, message, delay in (
+            ("Pulling", f'Pulling image "{image}"', 1),
+            ("Pulled", f'Successfully pulled image "{image}" in 2.113s (2.113s including waiting). '
+                       "Image size: 48213411 bytes.", 3),
+            ("Created", "Created container web", 3),
+            ("Started", "Started container web", 4),
+        ):
+            c.event(pod, reason, message, type="Normal", component="kubelet", host=node,
+                    first=_plus(t, delay), field_path=fp)
+        if i < len(pods) - 1:
+            c.event(dep, "ScalingReplicaSet",
+                    f"Scaled down replica set catalog-web-7f9b8d6c5a to {len(pods) - 1 - i} from {len(pods) - i}",
+                    type="Normal", component="deployment-controller", first=_plus(t, 12))
 
 
 def build() -> tuple[Cluster, CloudFacts]:
@@ -218,8 +256,10 @@ def build() -> tuple[Cluster, CloudFacts]:
                          securityContext={"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
                                           "readOnlyRootFilesystem": True, "runAsNonRoot": True,
                                           "seccompProfile": {"type": "RuntimeDefault"}})
+        web = app == "catalog-web"  # rolled out at 08:45 today: its events are still in the cluster
         deployment(c, app, NS, created=CREATED, rs_hash="6d9b8c7f5d" if app.endswith("api") else "5c8f7d6b9e",
-                   priorities=PRIORITIES, placements=[Placement(NODES[z]) for z in ZONES],
+                   priorities=PRIORITIES, generation=2 if web else 1,
+                   placements=[Placement(NODES[z], created=ROLLOUT[i] if web else None) for i, z in enumerate(ZONES)],
                    template={"metadata": {"labels": labels},
                              "spec": {"serviceAccountName": sa, "priorityClassName": prio,
                                       "topologySpreadConstraints": _spread(app), "containers": [cont]}})
@@ -229,6 +269,7 @@ def build() -> tuple[Cluster, CloudFacts]:
                          {"name": "metrics", "port": 9090, "protocol": "TCP", "targetPort": "metrics"}])
         _pdb(c, app, 3)
         _service_monitor(c, app, "metrics")
+    _rollout_events(c)
     c.add("networking.k8s.io/v1", "Ingress",
           c.meta("Ingress", "catalog-web", NS, CREATED, generation=2, labels=_labels("catalog-web", "frontend"),
                  annotations={"nginx.ingress.kubernetes.io/proxy-connect-timeout": "5",
