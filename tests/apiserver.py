@@ -135,14 +135,27 @@ class RequestRecord:
     body: bytes | None = None
 
 
-@dataclass
 class _Obj:
-    namespace: str | None
-    name: str
-    labels: dict[str, str]
-    raw: dict[str, Any]
-    full: bytes  # the item as listed: no kind/apiVersion
-    meta_only: bytes  # PartialObjectMetadata item
+    """One served object, kept as encoded bytes only (150,000 pods stay cheap: no dicts for
+    the garbage collector to walk); the dict form is decoded when a selector needs it."""
+
+    __slots__ = ("full", "meta_only", "name", "namespace")
+
+    def __init__(self, namespace: str | None, name: str, full: bytes, meta_only: bytes) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.full = full  # the item as listed: no kind/apiVersion
+        self.meta_only = meta_only  # the PartialObjectMetadata item
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        doc: dict[str, Any] = msgspec.json.decode(self.full)
+        return doc
+
+    @property
+    def labels(self) -> dict[str, str]:
+        labels: dict[str, str] = self.raw["metadata"].get("labels") or {}
+        return labels
 
 
 @dataclass
@@ -310,8 +323,6 @@ class FakeApiServer:
             item = _Obj(
                 namespace=meta.get("namespace"),
                 name=str(meta["name"]),
-                labels=dict(meta.get("labels") or {}),
-                raw=obj,
                 full=_ENC.encode(obj),
                 meta_only=_ENC.encode(
                     {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta}
@@ -491,7 +502,7 @@ class FakeApiServer:
                 raise _Reply(400, "BadRequest", f"unable to parse requirement: {exc}") from None
             hit = [
                 o for o in res.objects
-                if (namespace is None or o.namespace == namespace) and lmatch(o.labels) and fmatch(o.raw)
+                if (namespace is None or o.namespace == namespace) and _matches(o, lmatch, fmatch, bool(fsel))
             ]
             self._filter_cache[key] = hit
         return hit
@@ -552,6 +563,11 @@ def _status(code: int, reason: str, message: str, *, metadata: dict[str, Any] | 
         st["details"] = details
     st["code"] = code
     return st
+
+
+def _matches(o: _Obj, lmatch: Any, fmatch: Any, fields: bool) -> bool:
+    raw = o.raw
+    return bool(lmatch(raw["metadata"].get("labels") or {}) and (not fields or fmatch(raw)))
 
 
 def _not_found() -> _Reply:
