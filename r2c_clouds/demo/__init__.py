@@ -94,15 +94,24 @@ def load_demo(name: str) -> ClusterState:
     )
 
 
+_EXTRACTED: dict[str, Path] = {}
+
+
 def _on_disk(demo: Traversable, name: str) -> Path:
     """The demo's directory as a filesystem path. An installed package is one already; from a
-    zip import the two files are copied to a temporary directory that outlives the call,
-    because the recorded provider reads ``cloud-facts.json`` when the scan runs."""
+    zip import the two files are copied, once per process, to a temporary directory that
+    outlives the call, because the recorded provider reads ``cloud-facts.json`` when the scan
+    runs."""
     if isinstance(demo, Path):
         return demo
+    key = str(demo)
+    done = _EXTRACTED.get(key)
+    if done is not None and (done / _OBJECTS).is_file():
+        return done
     out = Path(tempfile.mkdtemp(prefix=f"r2c-demo-{name}-"))
     for file in (_OBJECTS, _FACTS):
         entry = demo.joinpath(file)
         if entry.is_file():
             (out / file).write_bytes(entry.read_bytes())
+    _EXTRACTED[key] = out
     return out

@@ -4,6 +4,7 @@ through ``r2c_clouds.scan(r2c_clouds.demo(name))`` (``cloud="auto"`` → the rec
 from __future__ import annotations
 
 import json
+import tempfile
 import zipfile
 from collections import Counter
 from datetime import datetime
@@ -114,14 +115,18 @@ def test_demo_function_is_not_shadowed_by_the_demo_package() -> None:
     assert r2c.demo("healthy").source == "demo:healthy"
 
 
-def test_a_demo_outside_the_filesystem_is_copied_where_the_facts_stay_readable(tmp_path: Path) -> None:
+def test_a_demo_outside_the_filesystem_is_copied_where_the_facts_stay_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     archive = tmp_path / "demos.zip"
     src = resources.files("r2c_clouds.demo").joinpath("gke")
     with zipfile.ZipFile(archive, "w") as zf:
         for file in ("cluster.json", "cloud-facts.json"):
             zf.writestr(f"gke/{file}", src.joinpath(file).read_bytes())
     on_disk = _on_disk(zipfile.Path(archive, "gke/"), "gke")
-    assert isinstance(on_disk, Path)
+    assert on_disk.parent == tmp_path
+    assert _on_disk(zipfile.Path(archive, "gke/"), "gke") == on_disk  # extracted once
     assert (on_disk / "cluster.json").read_bytes() == src.joinpath("cluster.json").read_bytes()
     assert load_facts(on_disk / "cloud-facts.json").cluster_name == "gke-prod"
 
