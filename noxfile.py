@@ -79,10 +79,11 @@ def bench(session: nox.Session) -> None:
 
 
 def _lowest_pins() -> list[str]:
-    """``name==X`` for every ``name>=X`` runtime dependency in pyproject."""
+    """``name==X.*`` for every ``name>=X`` runtime dependency in pyproject: the oldest
+    release line allowed (``kubernetes>=30`` → ``30.*``, as no ``30.0.0`` exists)."""
     pins = []
     for dep in PYPROJECT["project"]["dependencies"]:
         match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,;\s]*)\s*", dep)
         if match:
-            pins.append(f"{match.group(1)}=={match.group(2)}")
+            pins.append(f"{match.group(1)}=={match.group(2)}.*")
     return pins
