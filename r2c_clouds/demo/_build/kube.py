@@ -364,7 +364,7 @@ class Cluster:
                 any_waiting = True
                 st["state"] = {"waiting": override["waiting"]}
                 if override.get("waiting", {}).get("reason") in ("ContainerCreating", "ImagePullBackOff", "ErrImagePull"):
-                    del st["imageID"]
+                    st["imageID"] = ""
                     st["image"] = image
                 else:
                     st["containerID"] = f"containerd://{hexid('cid/' + namespace + name + c['name'], 64)}"
