@@ -722,11 +722,12 @@ def _service_from_host(host: str, pod_ns: str, explicit: bool) -> tuple[str, str
 
 
 def _client_index(cluster: ClusterState) -> dict[tuple[str, str], list[k.Pod]]:
-    """Service (ns, name) -> running pods whose env values or args name it."""
+    """Service (ns, name) -> pods placed on a node (Running, or Pending but bound, whose zone
+    is decided) whose env values or args name it."""
     out: dict[tuple[str, str], list[k.Pod]] = defaultdict(list)
     services = cluster.services_by_key
     for pod in cluster.pods:
-        if pod.status.phase != "Running" or not pod.spec.node_name:
+        if pod.status.phase not in ("Running", "Pending") or not pod.spec.node_name or not _is_live(pod):
             continue
         ns = pod.metadata.namespace or ""
         found: set[tuple[str, str]] = set()
@@ -806,6 +807,9 @@ def cross_zone_traffic(ctx: RuleContext) -> Iterator[Finding]:
             z = node_zone(node) if node is not None else None
             if z and z not in ep_zones:
                 remote[z].append(p)
+        # a finding needs running clients; bound Pending ones are listed too (their zone is set)
+        running = {z: [p for p in ps if p.status.phase == "Running"] for z, ps in remote.items()}
+        remote = {z: sorted(ps, key=lambda p: p.status.phase != "Running") for z, ps in remote.items() if running[z]}
         if not remote:
             continue
         ann = svc.metadata.annotations
@@ -814,11 +818,14 @@ def cross_zone_traffic(ctx: RuleContext) -> Iterator[Finding]:
             or ann.get("service.kubernetes.io/topology-aware-hints", "").lower() == "auto"
         )
         pods = [p for z in sorted(remote) for p in remote[z]]
+        n_running = sum(len(running[z]) for z in remote)
+        pending = len(pods) - n_running
         ref = _svc_ref(svc)
         ep_text, cl_text = ", ".join(sorted(ep_zones)), ", ".join(sorted(remote))
         message = (
-            f"Service {key[0]}/{key[1]} has ready endpoints only in {ep_text} while {len(pods)} client pod(s) "
-            f"run in {cl_text}: their requests all cross zones"
+            f"Service {key[0]}/{key[1]} has ready endpoints only in {ep_text} while {n_running} client pod(s) "
+            + (f"(and {pending} bound, still Pending) " if pending else "")
+            + f"run in {cl_text}: their requests all cross zones"
         )
         message += (
             " (PreferClose/topology hints are set but cannot help without an endpoint in those zones)."
@@ -831,7 +838,8 @@ def cross_zone_traffic(ctx: RuleContext) -> Iterator[Finding]:
             evidence=[
                 _k8s(source, f"ready endpoints in zone(s) {ep_text}"),
                 *(
-                    _k8s(pod_ref(ps[0]), f"{len(ps)} client pod(s) in {z} reference {key[1]} in env/args")
+                    _k8s(pod_ref(ps[0]), f"{len(running[z])} running client pod(s) in {z} reference {key[1]} in env/args"
+                         + (f", {len(ps) - len(running[z])} more bound there but Pending" if len(ps) > len(running[z]) else ""))
                     for z, ps in sorted(remote.items())
                 ),
             ],

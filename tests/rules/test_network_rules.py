@@ -378,3 +378,19 @@ def test_service_no_ready_endpoints_reads_endpoints_when_no_slices_were_captured
     endpoints["subsets"][0]["addresses"] = endpoints["subsets"][0].pop("notReadyAddresses")
     assert run([service("web"), ready_by_pod_status, endpoints], "network.service-no-ready-endpoints",
                captured=["Service", "Pod", "Endpoints"])[0] == []
+
+
+def test_cross_zone_traffic_lists_bound_pending_clients_but_needs_a_running_one() -> None:
+    server = pod("orders-db-0", "shop", labels={"app": "orders-db"}, node_name="node-a")
+    env = [{"name": "DATABASE_URL", "value": "postgres://orders-db.shop.svc.cluster.local:5432/orders"}]
+    bound_pending = pod("checkout-6f9c7d8b5-x2x7k", "shop", labels={"app": "checkout"}, node_name="node-b",
+                        phase="Pending", containers=[container(env=env)],
+                        conditions=[{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "False"}])
+    base = [*_zonal_cluster(), server, bound_pending, service("orders-db", port=5432, target=5432),
+            endpoint_slice("orders-db", "shop", [ep("10.0.1.30", "orders-db-0", "shop", ready=True, zone="us-east-1a")])]
+    assert run(base, "network.cross-zone-traffic")[0] == []
+    running = pod("checkout-6f9c7d8b5-qwert", "shop", labels={"app": "checkout"}, node_name="node-b",
+                  containers=[container(env=env)])
+    (f,), _ = run([*base, running], "network.cross-zone-traffic")
+    assert f.related[:2] == (ObjectRef("Pod", "shop", "checkout-6f9c7d8b5-qwert"), ObjectRef("Pod", "shop", "checkout-6f9c7d8b5-x2x7k"))
+    assert "1 client pod(s) (and 1 bound, still Pending)" in f.message
