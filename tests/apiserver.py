@@ -809,3 +809,66 @@ def sample_objects() -> list[dict[str, Any]]:
 
 #: The base64 value of the sample Secret: no response may ever carry it to r2c_clouds.
 SECRET_VALUE_B64 = "czNjcjN0LWh1bnRlcjI="
+
+
+def synthetic_objects(pods: int, *, nodes: int = 500, namespaces: int = 300) -> list[dict[str, Any]]:
+    """A big cluster for scale tests and benchmarks: ``nodes`` Nodes over three zones and
+    ``pods`` Running Pods (two containers each, owned by ReplicaSets) spread over
+    ``namespaces`` namespaces, plus those Namespaces."""
+    from factories import container, meta, node, pod
+
+    zones = ("us-east-1a", "us-east-1b", "us-east-1c")
+    objs: list[dict[str, Any]] = [
+        {"kind": "Namespace", "apiVersion": "v1", "metadata": meta(f"team-{n:03d}", None), "status": {"phase": "Active"}}
+        for n in range(namespaces)
+    ]
+    objs += [node(f"ip-10-{i // 250}-{i % 250}-10.ec2.internal", zones[i % 3]) for i in range(nodes)]
+    containers = [container("app", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:2.3.1"),
+                  container("envoy", "envoyproxy/envoy:v1.31.2", cpu="50m", memory="64Mi")]
+    for i in range(pods):
+        rs = f"svc-{i % 997:03d}-6c9f7d8b5"
+        objs.append(pod(
+            f"{rs}-{i:06x}", f"team-{i % namespaces:03d}",
+            node_name=f"ip-10-{(i % nodes) // 250}-{(i % nodes) % 250}-10.ec2.internal",
+            labels={"app": f"svc-{i % 997:03d}", "pod-template-hash": "6c9f7d8b5"},
+            owner=("ReplicaSet", rs), containers=containers,
+        ))
+    return objs
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a synthetic cluster from a separate process (benchmarks)::
+
+        python tests/apiserver.py --pods 150000 --kubeconfig /tmp/kc
+
+    Prints the server URL once it is ready, then serves until interrupted.
+    """
+    import argparse
+    import sys
+    import time
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--pods", type=int, default=1000)
+    parser.add_argument("--nodes", type=int, default=500)
+    parser.add_argument("--kubeconfig", required=True)
+    parser.add_argument("--max-limit", type=int, default=None)
+    args = parser.parse_args(argv)
+    objects = synthetic_objects(args.pods, nodes=args.nodes)
+    with FakeApiServer(objects, max_limit=args.max_limit) as api:
+        del objects
+        api.write_kubeconfig(args.kubeconfig)
+        print(api.url, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            sys.exit(0)
+
+
+if __name__ == "__main__":
+    sys_path = str(Path(__file__).resolve().parent)
+    import sys
+
+    if sys_path not in sys.path:
+        sys.path.insert(0, sys_path)
+    main()
