@@ -188,6 +188,8 @@ class FakeApiServer:
         missing: built-in resources (plurals) this server does not serve (an old release):
             404 and absent from discovery.
         slow: seconds to wait before answering, by plural or by path (``"/version"``).
+        throttle: how many requests per plural answer 429 TooManyRequests (``Retry-After: 0``)
+            before the server lets them through, as API Priority and Fairness does under load.
         version: the ``gitVersion`` served at ``/version``.
         record_bodies: keep every response body in :attr:`requests` (for "no secret value
             was served" assertions; off for big data sets).
@@ -205,6 +207,7 @@ class FakeApiServer:
         crds: Iterable[str] | None = None,
         missing: Iterable[str] = (),
         slow: Mapping[str, float] | None = None,
+        throttle: Mapping[str, int] | None = None,
         version: str = DEFAULT_VERSION,
         record_bodies: bool = False,
         user: str = "system:serviceaccount:r2c:reader",
@@ -215,6 +218,7 @@ class FakeApiServer:
         self.max_limit = max_limit
         self.forbidden = set(forbidden)
         self.slow = dict(slow or {})
+        self._throttle: dict[str, int] = defaultdict(int, throttle or {})
         self.version = version
         self.record_bodies = record_bodies
         self.user = user
@@ -364,7 +368,8 @@ class FakeApiServer:
         rec.status, rec.served = status, served
         if self.record_bodies:
             rec.body = body
-        return Response(body, status=status, content_type="application/json")
+        headers = {"Retry-After": "0"} if status == 429 else {}
+        return Response(body, status=status, content_type="application/json", headers=headers)
 
     def _delay_for(self, path: str) -> float:
         if path in self.slow:
@@ -420,6 +425,12 @@ class FakeApiServer:
         if namespace is not None and not ki.namespaced:
             raise _not_found()
         verb = "get" if len(rest) == 2 else "list"
+        with self._lock:
+            throttled = self._throttle[ki.plural] > 0
+            if throttled:
+                self._throttle[ki.plural] -= 1
+        if throttled:
+            raise _Reply(429, "TooManyRequests", "Too many requests, please try again later.", details={"retryAfterSeconds": 1})
         if ki.plural in self.forbidden:
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
             raise _Reply(

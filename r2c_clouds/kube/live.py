@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -52,6 +53,7 @@ __all__ = [
     "EXPIRED_RESTARTS",
     "FREEZE_AT",
     "PAGE_LIMIT",
+    "THROTTLE_RETRIES",
     "WORKERS",
     "connect",
     "list_kinds",
@@ -63,6 +65,8 @@ PAGE_LIMIT = 500
 WORKERS = 6
 #: How many times a list whose ``continue`` token expired (410) is restarted from scratch.
 EXPIRED_RESTARTS = 2
+#: Retries of a request the server throttled (429, or 503 with Retry-After).
+THROTTLE_RETRIES = 3
 #: From this many objects on, the decoded objects are frozen out of the cyclic GC's reach.
 FREEZE_AT = 20_000
 #: The Accept header that makes the API server return metadata only (used for Secrets).
@@ -157,13 +161,14 @@ class KindResult:
 class _HttpStatusError(Exception):
     """A non-2xx answer from the API server, with its ``Status`` body decoded."""
 
-    def __init__(self, status: int, body: bytes) -> None:
+    def __init__(self, status: int, body: bytes, retry_after: str | None = None) -> None:
         try:
             st = _STATUS.decode(body)
         except msgspec.DecodeError:
             st = _Status(message=body[:200].decode("utf-8", "replace").strip())
         super().__init__(f"{status} {st.reason}: {st.message}")
         self.status = status
+        self.retry_after = _seconds(retry_after)
         self.reason = st.reason
         self.message = st.message or st.reason or f"HTTP {status}"
 
@@ -307,7 +312,7 @@ def _list_kind(api: ApiClient, ki: KindInfo, server: str, timeout: float, limit:
             if token:
                 query.append(("continue", token))
             try:
-                body = _get(api, path, query, accept, server, timeout)
+                body = _get_patiently(api, path, query, accept, server, timeout)
             except _HttpStatusError as exc:
                 if exc.status == 410 and token:
                     last_expired = exc.message
@@ -460,8 +465,38 @@ def _get(
         finally:
             resp.response.release_conn()
     if not 200 <= resp.status <= 299:
-        raise _HttpStatusError(resp.status, body)
+        raise _HttpStatusError(resp.status, body, resp.headers.get("Retry-After"))
     return body
+
+
+def _get_patiently(
+    api: ApiClient,
+    path: str,
+    query: list[tuple[str, Any]],
+    accept: str,
+    server: str,
+    timeout: float,
+) -> bytes:
+    """:func:`_get`, retried when the server asks to come back later (429 Too Many Requests
+    from API Priority and Fairness, or a 503 with ``Retry-After``), as client-go does: at most
+    :data:`THROTTLE_RETRIES` times, waiting what the server says (at most 5 s each time)."""
+    for attempt in range(THROTTLE_RETRIES + 1):
+        try:
+            return _get(api, path, query, accept, server, timeout)
+        except _HttpStatusError as exc:
+            throttled = exc.status == 429 or (exc.status == 503 and exc.retry_after is not None)
+            if not throttled or attempt == THROTTLE_RETRIES:
+                raise
+            time.sleep(min(5.0, exc.retry_after if exc.retry_after is not None else 1.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds (``None`` if absent or not a number)."""
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 @contextmanager

@@ -130,3 +130,17 @@ def test_kubeconfig_env_merges_several_files(
     assert cluster.source == "context:fake" and len(cluster.nodes) == 4
     err = config_error(context="prod")
     assert str(err).endswith("context 'prod' not found (available: elsewhere, fake)")
+
+
+def test_in_a_pod_without_kubeconfig_the_service_account_is_tried(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "9")
+    monkeypatch.setattr("kubernetes.config.incluster_config.SERVICE_TOKEN_FILENAME", str(tmp_path / "token"))
+
+    err = config_error()
+
+    assert str(err).startswith("in-cluster config: ")
+    assert "token" in str(err).lower()

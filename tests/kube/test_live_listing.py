@@ -15,8 +15,9 @@ from apiserver import SECRET_VALUE_B64, FakeApiServer, sample_objects
 from factories import pod
 
 from r2c_clouds.kube.kinds import KINDS, KINDS_BY_NAME, KindInfo, decoder
-from r2c_clouds.kube.live import ACCEPT_METADATA_ONLY, EXPIRED_RESTARTS, connect
+from r2c_clouds.kube.live import ACCEPT_METADATA_ONLY, EXPIRED_RESTARTS, THROTTLE_RETRIES, connect
 from r2c_clouds.model import kube as k
+from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.cluster import ClusterState
 
 
@@ -247,3 +248,21 @@ def test_importing_r2c_clouds_does_not_import_the_client() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "False"
+
+
+def test_throttled_requests_are_retried(tmp_path: Path) -> None:
+    with FakeApiServer(sample_objects(), throttle={"pods": 2}) as api:
+        cluster = scan(api, tmp_path)
+
+    assert len(cluster.pods) == 14 and cluster.not_checked == ()
+    assert [r.status for r in api.requests_for("/api/v1/pods")] == [429, 429, 200]
+
+
+def test_a_kind_throttled_for_too_long_is_not_checked(tmp_path: Path) -> None:
+    with FakeApiServer(sample_objects(), throttle={"pods": 100}) as api:
+        cluster = scan(api, tmp_path)
+
+    (nc,) = cluster.not_checked
+    assert nc == NotChecked("Pod", "server error 429 TooManyRequests: Too many requests, please try again later.")
+    assert len(api.requests_for("/api/v1/pods")) == THROTTLE_RETRIES + 1
+    assert len(cluster.nodes) == 4
