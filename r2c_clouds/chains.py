@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import re
+import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -71,6 +72,8 @@ class Link:
         keys: the objects a candidate cause's subject or related objects must include,
             derived from the symptom; used to look candidates up in an index instead of
             trying every cause finding. The predicate has the last word.
+        limit: at most this many causes of this link per symptom (the first in finding
+            order), for links that can fan out to every workload of a cluster.
     """
 
     symptom_rule: str
@@ -78,6 +81,7 @@ class Link:
     predicate: Predicate
     why: str
     keys: Keys
+    limit: int | None = None
 
 
 # --------------------------------------------------------------------------- object helpers
@@ -180,9 +184,36 @@ def _tolerates(tols: Sequence[k.Toleration], taint: k.Taint) -> bool:
     return False
 
 
-def _eligible_nodes(cluster: ClusterState, pod: k.Pod) -> set[str]:
+#: Per cluster (by id, dropped with the cluster) and scheduling signature: the eligible
+#: node names, and the same as ``Node`` refs (one frozenset object per signature, so
+#: :func:`link` can reuse the candidates it looked up for it).
+_ELIGIBLE: dict[int, dict[tuple[Any, ...], tuple[frozenset[str], frozenset[ObjectRef]]]] = {}
+
+
+def _eligible(cluster: ClusterState, pod: k.Pod) -> tuple[frozenset[str], frozenset[ObjectRef]]:
+    cache = _ELIGIBLE.get(id(cluster))
+    if cache is None:
+        cache = _ELIGIBLE[id(cluster)] = {}
+        weakref.finalize(cluster, _ELIGIBLE.pop, id(cluster), None)
+    sig = (
+        tuple(sorted(pod.spec.node_selector.items())),
+        tuple((t.key, t.operator, t.value, t.effect) for t in pod.spec.tolerations),
+    )
+    found = cache.get(sig)
+    if found is None:
+        names = frozenset(_compute_eligible(cluster, pod))
+        found = cache[sig] = (names, frozenset(ObjectRef("Node", None, n) for n in names))
+    return found
+
+
+def _eligible_nodes(cluster: ClusterState, pod: k.Pod) -> frozenset[str]:
     """Nodes the scheduler could consider for the pod: schedulable, matching its
-    nodeSelector, with every NoSchedule/NoExecute taint tolerated."""
+    nodeSelector, with every NoSchedule/NoExecute taint tolerated. Cached per cluster and
+    (nodeSelector, tolerations), as pending pods of one workload share them."""
+    return _eligible(cluster, pod)[0]
+
+
+def _compute_eligible(cluster: ClusterState, pod: k.Pod) -> set[str]:
     out = set()
     sel = pod.spec.node_selector
     tols = pod.spec.tolerations
@@ -308,17 +339,28 @@ def same_pod(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | 
     return s.subject.kind == "Pod" and c.subject == s.subject
 
 
-def _keys_eligible_nodes(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+_INSUFFICIENT = re.compile(r"Insufficient (cpu|memory)|didn't have enough resource|Too many pods", re.I)
+
+
+def _short_of_resources(f: Finding) -> bool:
+    return bool(_INSUFFICIENT.search(f.message)) or any(_INSUFFICIENT.search(e.detail) for e in f.evidence)
+
+
+def _keys_eligible_nodes(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> frozenset[ObjectRef]:
     pod = _pod(cluster, s.subject)
-    if pod is None:
-        return set()
-    return {ObjectRef("Node", None, n) for n in _eligible_nodes(cluster, pod)}
+    if pod is None or not _short_of_resources(s):
+        return frozenset()
+    return _eligible(cluster, pod)[1]
 
 
 def shares_eligible_nodes(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
-    """The workload without requests runs on a node the pending pod could be placed on."""
-    nodes = {r for r in c.related if r.kind == "Node"}
-    return bool(nodes & _keys_eligible_nodes(s, cluster, facts))
+    """The pod is short of CPU/memory (``Insufficient cpu``) and a workload without requests
+    runs on a node it could be placed on: the requests the scheduler counts there are wrong."""
+    pod = _pod(cluster, s.subject)
+    if pod is None or not _short_of_resources(s):
+        return False
+    eligible = _eligible_nodes(cluster, pod)
+    return any(r.kind == "Node" and r.name in eligible for r in c.related)
 
 
 def _keys_pod_pvcs(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
@@ -424,7 +466,7 @@ LINKS: tuple[Link, ...] = (
     Link("compute.unschedulable", "compute.fragmentation", same_pod, "does not fit", _keys_same_subject),
     Link("compute.unschedulable", "storage.zone-conflict", mounts_claim, "mounts", _keys_pod_pvcs),
     Link("compute.unschedulable", "compute.node-pool-zone-gap", claim_pinned_to_zone, "needs a node in", _keys_pinned_zones),
-    Link("compute.unschedulable", "compute.missing-requests", shares_eligible_nodes, "shares nodes with", _keys_eligible_nodes),
+    Link("compute.unschedulable", "compute.missing-requests", shares_eligible_nodes, "shares nodes with", _keys_eligible_nodes, limit=10),
     Link("storage.zone-conflict", "storage.immediate-binding", uses_storage_class, "StorageClass of", _keys_storage_class),
     Link("storage.statefulset-rollout-stuck", "storage.zone-conflict", claim_of_statefulset, "claim", _keys_sts_claims),
     Link("storage.statefulset-rollout-stuck", "compute.unschedulable", pod_of_statefulset, "pod", _keys_sts_pods),
@@ -472,6 +514,14 @@ def _index(findings: Iterable[Finding]) -> dict[tuple[str, ObjectRef], list[Find
     return idx
 
 
+def _candidates(idx: dict[tuple[str, ObjectRef], list[Finding]], rule: str, keys: Iterable[ObjectRef]) -> list[Finding]:
+    found: dict[str, Finding] = {}
+    for key in keys:
+        for c in idx.get((rule, key), ()):
+            found[c.id] = c
+    return sorted(found.values(), key=lambda f: f.sort_key)
+
+
 def _reaches(edges: dict[str, set[str]], start: str, target: str) -> bool:
     seen = {start}
     todo = [start]
@@ -516,12 +566,20 @@ def link(
     for lk in links:
         if not by_rule.get(lk.cause_rule):
             continue
+        # a keys function may hand back one shared frozenset for many symptoms (the eligible
+        # nodes of one pod template): look its candidates up once
+        shared: dict[frozenset[ObjectRef], list[Finding]] = {}
         for s in by_rule.get(lk.symptom_rule, ()):
-            candidates: dict[str, Finding] = {}
-            for key in lk.keys(s, cluster, facts):
-                for c in idx.get((lk.cause_rule, key), ()):
-                    candidates[c.id] = c
-            for c in sorted(candidates.values(), key=lambda f: f.sort_key):
+            keys = lk.keys(s, cluster, facts)
+            ordered = shared.get(keys) if isinstance(keys, frozenset) else None
+            if ordered is None:
+                ordered = _candidates(idx, lk.cause_rule, keys)
+                if isinstance(keys, frozenset):
+                    shared[keys] = ordered
+            made = 0
+            for c in ordered:
+                if lk.limit is not None and made >= lk.limit:
+                    break
                 if c.id == s.id or c.id in edges[s.id]:
                     continue
                 if not lk.predicate(s, c, cluster, facts):
@@ -529,6 +587,7 @@ def link(
                 if _reaches(edges, c.id, s.id):
                     continue  # would close a cycle
                 edges[s.id].add(c.id)
+                made += 1
 
     linked = [
         attrs.evolve(f, caused_by=tuple(sorted(edges[f.id], key=lambda i: by_id[i].sort_key)))

@@ -20,6 +20,9 @@ WEB = f"Pod/{NS}/web-1"
 STS = f"StatefulSet/{NS}/orders-db"
 DB_SVC = f"Service/{NS}/orders-db"
 
+INSUFFICIENT = f"Pod {NS}/train-5 is Pending: 0/4 nodes are available: 1 Insufficient cpu, 3 node(s) didn't match Pod's node affinity/selector."
+AFFINITY = f"Pod {NS}/train-5 is Pending: 0/4 nodes are available: 4 node(s) had volume node affinity conflict."
+
 # (symptom, cause, linked?) — one positive and at least one negative per link of the table.
 CASES = [
     pytest.param(finding(PULL, WEB, (f"Registry/{ECR}", f"Node/{NEW_NODE}")),
@@ -39,13 +42,16 @@ CASES = [
     pytest.param(finding(UNSCHED, POD), finding("compute.fragmentation", POD), True, id="fragmentation-same-pod"),
     pytest.param(finding(UNSCHED, POD), finding("compute.fragmentation", f"Pod/{NS}/train-5"), False,
                  id="fragmentation-other-pod"),
-    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5"),
+    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5", message=INSUFFICIENT),
                  finding("compute.missing-requests", f"Deployment/{NS}/batch", ("Node/node-a",)), True,
                  id="missing-requests-eligible-node"),
-    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5"),
+    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5", message=AFFINITY),
+                 finding("compute.missing-requests", f"Deployment/{NS}/batch", ("Node/node-a",)), False,
+                 id="missing-requests-not-short-of-cpu"),
+    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5", message=INSUFFICIENT),
                  finding("compute.missing-requests", f"Deployment/{NS}/batch", ("Node/ip-10-0-2-41.ec2.internal",)), False,
                  id="missing-requests-node-outside-selector"),
-    pytest.param(finding(UNSCHED, POD),
+    pytest.param(finding(UNSCHED, POD, message=INSUFFICIENT),
                  finding("compute.missing-requests", f"Deployment/{NS}/batch", ("Node/ip-10-0-1-90.ec2.internal",)), False,
                  id="missing-requests-tainted-node"),
     pytest.param(finding(UNSCHED, POD), finding("storage.zone-conflict", f"PersistentVolumeClaim/{NS}/checkout-cache"), True,
@@ -222,6 +228,15 @@ def test_link_looks_up_candidates_instead_of_trying_all_pairs() -> None:
     assert calls == n
     assert len(chains) == n
     assert all(f.caused_by for f in linked[:n])
+
+
+def test_missing_requests_fan_out_is_capped() -> None:
+    pending = finding(UNSCHED, f"Pod/{NS}/train-5", message=INSUFFICIENT)
+    causes = [finding("compute.missing-requests", f"Deployment/{NS}/batch-{i:02}", ("Node/node-a",)) for i in range(25)]
+    linked, _ = link([pending, *causes], world(), None)
+    limit = next(lk.limit for lk in LINKS if lk.cause_rule == "compute.missing-requests")
+    assert limit is not None
+    assert linked[0].caused_by == tuple(c.id for c in sorted(causes, key=lambda f: f.sort_key)[:limit])
 
 
 def test_link_why_names_the_relation() -> None:
