@@ -227,6 +227,8 @@ def _resolve(kind: str | None, api_version: str | None) -> _Resolution | str:
     key = (kind, api_version)
     hit = _RESOLVED.get(key)
     if hit is None:
+        if len(_RESOLVED) > 4096:  # odd inputs can name endless kinds: keep the cache small
+            _RESOLVED.clear()
         hit = _RESOLVED[key] = _resolve_uncached(kind, api_version)
     return hit
 

@@ -58,6 +58,8 @@ MAX_MEMBER_BYTES = 4 * 2**30
 MAX_ARCHIVE_BYTES = 16 * 2**30
 
 FACTS_FILE = "cloud-facts.json"
+#: Written by ``r2c snapshot`` (r2c_clouds.kube.dump): where the objects came from, not-checked kinds.
+INFO_FILE = "snapshot-info.json"
 _OBJECT_SUFFIXES = (".json", ".yaml", ".yml")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 _DUMP_FILES = frozenset(
@@ -279,10 +281,48 @@ def _load_tree(builder: StateBuilder, entries: list[_Entry], text: str) -> None:
 
 def _load_plain(builder: StateBuilder, entries: list[_Entry]) -> None:
     for entry in entries:
-        if entry.rel == PurePosixPath(FACTS_FILE):
-            builder.cloud_facts_path = entry.display
+        if entry.rel.name == FACTS_FILE:
+            if len(entry.rel.parts) == 1:
+                builder.cloud_facts_path = entry.display
+            continue  # cloud facts are never Kubernetes objects, wherever they sit
+        if entry.rel == PurePosixPath(INFO_FILE):
+            _snapshot_info(builder, entry)
             continue
         _load_file(builder, entry)
+
+
+class _NotCheckedInfo(msgspec.Struct):
+    what: str
+    reason: str
+
+
+class _Info(msgspec.Struct, rename="camel"):
+    name: str | None = None
+    server_version: str | None = None
+    not_checked: list[_NotCheckedInfo] = []
+
+
+class _InfoDocument(msgspec.Struct, rename="camel"):
+    snapshot_info: _Info | None = None
+
+
+def _snapshot_info(builder: StateBuilder, entry: _Entry) -> None:
+    """``snapshot-info.json`` from ``r2c snapshot``: restore the cluster name, server version
+    and the kinds that were not checked when the snapshot was taken."""
+    try:
+        doc = msgspec.json.decode(_read(entry), type=_InfoDocument)
+    except msgspec.ValidationError as exc:
+        raise SnapshotError(entry.display, f"malformed snapshot info ({_first_line(exc)})") from None
+    except (msgspec.DecodeError, ValueError, RecursionError) as exc:
+        raise SnapshotError(entry.display, f"malformed JSON ({_first_line(exc)})") from None
+    info = doc.snapshot_info
+    if info is None:
+        return
+    if info.name:
+        builder.name = info.name
+    builder.server_version = info.server_version or builder.server_version
+    for nc in info.not_checked:
+        builder.forbid(nc.what, nc.reason)
 
 
 def _is_dump(entries: list[_Entry]) -> bool:

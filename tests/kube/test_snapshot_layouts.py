@@ -217,3 +217,29 @@ def test_corrupt_archive_is_a_snapshot_error(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match=r"not a readable \.tar\.gz archive") as err:
         load_snapshot(archive)
     assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- r2c snapshot output
+
+
+@pytest.mark.parametrize("source", [DATA / "kubectl" / "list-mixed.json", DUMP, BUNDLE])
+def test_r2c_snapshot_directory_round_trips(tmp_path: Path, source: Path) -> None:
+    from r2c_clouds.kube.dump import write_snapshot
+
+    original = load_snapshot(source)
+    write_snapshot(original, tmp_path / "out")
+    again = load_snapshot(tmp_path / "out")
+    assert again.captured == original.captured
+    assert again.name == original.name
+    assert again.server_version == original.server_version
+    assert {(n.what, n.reason) for n in again.not_checked} == {(n.what, n.reason) for n in original.not_checked}
+    for ki in KINDS:
+        assert getattr(again, ki.field) == getattr(original, ki.field), ki.kind
+
+
+def test_cloud_facts_in_a_subdirectory_is_not_read_as_objects(tmp_path: Path) -> None:
+    shutil.copy(DATA / "kubectl" / "pods-array.json", tmp_path / "pods.json")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "cloud-facts.json").write_text('{"schema": "r2c_clouds/cloud-facts/v1", "facts": {}}')
+    c = load_snapshot(tmp_path)
+    assert c.cloud_facts_path is None and len(c.pods) == 4
