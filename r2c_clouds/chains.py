@@ -881,15 +881,37 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+#: kubectl's short names for the kinds one explains most.
+_SHORT_NAMES = {
+    "po": "Pod", "no": "Node", "ns": "Namespace", "svc": "Service", "ing": "Ingress", "pvc": "PersistentVolumeClaim",
+    "pv": "PersistentVolume", "sc": "StorageClass", "sa": "ServiceAccount", "deploy": "Deployment",
+    "sts": "StatefulSet", "ds": "DaemonSet", "pdb": "PodDisruptionBudget", "netpol": "NetworkPolicy",
+    "cm": "ConfigMap", "pc": "PriorityClass", "ep": "Endpoints",
+}
+
+
 def _parse_ref(subject: ObjectRef | str) -> ObjectRef:
+    """``pod/shop/api`` or ``po/shop/api`` → ``Pod/shop/api``; checks namespaced vs cluster-scoped
+    for the Kubernetes kinds r2c_clouds reads (other kinds, ``Zone``, ``NatGateway``..., pass)."""
+    from r2c_clouds.kube.kinds import kind_for
+
     if isinstance(subject, ObjectRef):
-        return subject
-    if not isinstance(subject, str):
+        ref = subject
+    elif isinstance(subject, str):
+        try:
+            ref = ObjectRef.parse(subject)
+        except ValueError as exc:
+            raise BadInputError(f"explain: {exc}") from None
+    else:
         raise BadInputError(f"explain: expected KIND/NAMESPACE/NAME or KIND/NAME, got {subject!r}")
-    try:
-        return ObjectRef.parse(subject)
-    except ValueError as exc:
-        raise BadInputError(f"explain: {exc}") from None
+    ki = kind_for(_SHORT_NAMES.get(ref.kind.lower(), ref.kind))
+    if ki is None:
+        return ref
+    if ki.namespaced and ref.namespace is None:
+        raise BadInputError(f"explain: {ki.kind} is namespaced: expected {ki.kind}/NAMESPACE/NAME, got {str(ref)!r}")
+    if not ki.namespaced and ref.namespace is not None:
+        raise BadInputError(f"explain: {ki.kind} is cluster-scoped: expected {ki.kind}/NAME, got {str(ref)!r}")
+    return ObjectRef(ki.kind, ref.namespace, ref.name)
 
 
 _WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"})

@@ -111,6 +111,22 @@ def test_malformed_ref_raises_bad_input(bad: str) -> None:
     assert "KIND/NAMESPACE/NAME" in str(err.value)
 
 
+@pytest.mark.parametrize(("bad", "says"), [
+    ("Pod/checkout-6f9c", "Pod is namespaced: expected Pod/NAMESPACE/NAME"),
+    ("StorageClass/default/gp2", "StorageClass is cluster-scoped: expected StorageClass/NAME"),
+])
+def test_scope_mismatch_raises_bad_input(bad: str, says: str) -> None:
+    with pytest.raises(BadInputError, match=says):
+        _report().explain(bad)
+
+
+@pytest.mark.parametrize("alias", ["pod/shop/checkout-6f9c", "po/shop/checkout-6f9c", "pods/shop/checkout-6f9c"])
+def test_kind_aliases_resolve(alias: str) -> None:
+    e = _report().explain(alias)
+    assert e.subject == ObjectRef("Pod", NS, "checkout-6f9c")
+    assert e.findings
+
+
 def test_non_string_subject_raises_bad_input() -> None:
     with pytest.raises(BadInputError):
         explain(_report(), 42)  # type: ignore[arg-type]
