@@ -1134,6 +1134,17 @@ def _timeline(
             into.append(TimelineEntry(time=time, loop=loop, text=text, source_ref=source_ref))
             seen_refs.add(source_ref)
 
+    def add_events(r: ObjectRef) -> list[k.Event]:
+        """Add the Events about ``r``; cluster-scoped objects' Events live in ``default``."""
+        added = []
+        for ns in sorted({r.namespace or ""} | ({"", "default"} if r.namespace is None else set())):
+            for e in cluster.events_for(r.kind, ns, r.name):
+                eref = f"Event/{e.metadata.namespace}/{e.metadata.name}" if e.metadata.namespace else f"Event/{e.metadata.name}"
+                if eref not in seen_refs:
+                    add(happenings, e.first_timestamp or e.time, event_loop(e), _event_text(e), eref)
+                    added.append(e)
+        return added
+
     refs = list(objects)
     # the PVs behind the claims, and the nodes the pods run on, are part of the story too
     for r in list(refs):
@@ -1151,15 +1162,9 @@ def _timeline(
         if r in done:
             continue
         done.add(r)
-        namespaces = {r.namespace or ""} | ({"", "default"} if r.namespace is None else set())
-        for ns in sorted(namespaces):
-            for e in cluster.events_for(r.kind, ns, r.name):
-                eref = f"Event/{e.metadata.namespace}/{e.metadata.name}" if e.metadata.namespace else f"Event/{e.metadata.name}"
-                if eref in seen_refs:
-                    continue
-                add(happenings, e.first_timestamp or e.time, event_loop(e), _event_text(e), eref)
-                if e.reason == "TriggeredScaleUp":
-                    scale_ups.append(e)
+        for e in add_events(r):
+            if e.reason == "TriggeredScaleUp":
+                scale_ups.append(e)
         if r.kind == "Pod":
             pod = _pod(cluster, r)
             if pod is not None and pod.status.start_time:
@@ -1185,6 +1190,8 @@ def _timeline(
     # nodes the autoscaler added for these pods: in a node group the scale-up names, created after it
     for node in _scaled_up_nodes(cluster, scale_ups):
         nodes.setdefault(node.metadata.name, node)
+        if ObjectRef("Node", None, node.metadata.name) not in done:
+            add_events(ObjectRef("Node", None, node.metadata.name))
 
     times = [t for t in (_parse_time(e.time) for e in happenings) if t is not None and t.tzinfo is not None]
     start = min(times) if times else None

@@ -81,18 +81,18 @@ RULE_COUNTS: dict[str, tuple[str, str]] = {
     "identity.cluster-admin-sprawl": ("ClusterRoleBindings", "grant cluster-admin beyond the platform"),
     "compute.missing-requests": ("workloads", "lack CPU/memory requests"),
     "compute.missing-memory-limit": ("workloads", "lack a memory limit"),
-    "compute.no-pdb": ("workloads", "have no PodDisruptionBudget"),
+    "compute.no-pdb": ("workloads", "lack a PodDisruptionBudget"),
     "compute.pdb-blocks-eviction": ("PodDisruptionBudgets", "allow no disruption"),
-    "compute.no-priority-class": ("workloads", "have no PriorityClass"),
-    "network.missing-readiness-probe": ("workloads", "have no readiness probe"),
+    "compute.no-priority-class": ("workloads", "lack a PriorityClass"),
+    "network.missing-readiness-probe": ("workloads", "lack a readiness probe"),
     "network.readiness-failing": ("pods", "fail their readiness probe"),
-    "network.no-default-deny": ("namespaces", "have no default-deny NetworkPolicy"),
+    "network.no-default-deny": ("namespaces", "lack a default-deny NetworkPolicy"),
     "network.ingress-timeout-default": ("Ingresses", "keep the default proxy timeouts"),
     "storage.immediate-binding": ("StorageClasses", "bind volumes Immediately"),
     "storage.database-as-deployment": ("Deployments", "run a database as a Deployment"),
     "observability.log-context-missing": ("workloads", "log without trace_id/pod/node/zone context"),
     "observability.no-metrics-pipeline": ("cluster", "has no metrics pipeline (USE)"),
-    "observability.no-red-metrics": ("Services", "have no RED metrics"),
+    "observability.no-red-metrics": ("Services", "lack RED metrics"),
 }
 
 _SOURCE = "r2c_clouds"

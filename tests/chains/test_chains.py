@@ -290,6 +290,8 @@ def test_scan_links_the_domino_into_two_chains_sharing_the_root_cause() -> None:
     assert [by_id[c.symptom].rule for c in e.chains] == ["storage.statefulset-rollout-stuck"]
     texts = [(t.loop, t.text) for t in e.timeline]
     assert (Loop.COMPUTE, f"Node {NEW_NODE} created in us-east-1b (node pool workers-b)") in texts
+    assert any(loop is Loop.COMPUTE and text.startswith(f"Node {NEW_NODE} RegisteredNode") for loop, text in texts)
+    assert not any(text.startswith("Node node-a created") for _, text in texts)  # there before the incident
     assert any(loop is Loop.STORAGE and "ProvisioningSucceeded" in text for loop, text in texts)
     times = [t.time for t in e.timeline]
     assert times == sorted(times)

@@ -190,6 +190,6 @@ def test_evidence_lists_finding_ids() -> None:
     fs: list[Finding] = [finding("network.no-default-deny", f"Namespace/ns-{i}") for i in range(12)]
     network = _item(build_checklist(_aws(), None, fs, []), "network")
     ev = next(e for e in network.evidence if e.ref == "network.no-default-deny")
-    assert ev.detail.startswith("12 namespaces have no default-deny NetworkPolicy (")
+    assert ev.detail.startswith("12 namespaces lack a default-deny NetworkPolicy (")
     assert ev.detail.endswith("(+2 more))")
     assert sum(f.id in ev.detail for f in fs) == 10
