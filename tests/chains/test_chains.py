@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from chains_domino import ECR, NAT, NEW_NODE, NS, domino, finding, world
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from r2c_clouds.chains import LINKS, Link, link, link_why
 from r2c_clouds.model.cloud import CloudFacts, EgressGateway, Provenance
@@ -306,3 +308,39 @@ def test_scan_without_cloud_stops_the_network_chain_at_cross_zone_traffic() -> N
     assert not any(f.rule == "network.nat-saturation" for f in report.findings)
     assert {by_id[c.symptom].rule for c in report.chains} == {"storage.statefulset-rollout-stuck", "network.cross-zone-traffic"}
     assert {by_id[r].rule for c in report.chains for r in c.root_causes} == {"storage.immediate-binding"}
+
+
+# --------------------------------------------------------------------------- invariants on random link tables
+
+_RULES = ("compute.unschedulable", "storage.zone-conflict", "network.cross-zone-traffic", "storage.immediate-binding")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    subjects=st.lists(st.tuples(st.sampled_from(_RULES), st.integers(0, 3)), min_size=1, max_size=12, unique=True),
+    pairs=st.lists(st.tuples(st.sampled_from(_RULES), st.sampled_from(_RULES)), max_size=8, unique=True),
+)
+def test_random_link_tables_give_acyclic_graphs_and_sound_chains(
+    subjects: list[tuple[str, int]], pairs: list[tuple[str, str]]
+) -> None:
+    fs = [finding(rule, f"Pod/{NS}/p-{n}") for rule, n in subjects]
+    table = tuple(Link(a, b, _always, "x", _subject_keys_of("Pod")) for a, b in pairs)
+    linked, chains = link(fs, world(), None, links=table)
+    by_id = {f.id: f for f in linked}
+
+    # acyclic: a depth-first walk never meets a finding already on its path
+    def walk(fid: str, path: frozenset[str]) -> None:
+        assert fid not in path
+        for c in by_id[fid].caused_by:
+            walk(c, path | {fid})
+
+    for f in linked:
+        walk(f.id, frozenset())
+    causes = {c for f in linked for c in f.caused_by}
+    assert {c.symptom for c in chains} == {f.id for f in linked if f.caused_by and f.id not in causes}
+    for c in chains:
+        assert c.path[0] == c.symptom
+        assert len(set(c.path)) == len(c.path)
+        assert c.root_causes and all(not by_id[r].caused_by for r in c.root_causes)
+        assert set(c.root_causes) <= set(c.path)
+        assert len(set(c.loops)) == len(c.loops)
