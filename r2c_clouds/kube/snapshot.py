@@ -232,8 +232,12 @@ def _read(entry: _Entry) -> bytes:
         raise SnapshotError(entry.display, f"cannot read ({exc.strerror or _first_line(exc)})") from None
 
 
-def _decode(entry: _Entry, hint: str | None, *, single: bool = False) -> Iterator[Batch]:
+def _decode(
+    builder: StateBuilder, entry: _Entry, hint: str | None, *, single: bool = False
+) -> Iterator[Batch]:
     data = _read(entry)
+    if b"Error from server" in data:
+        data = _kubectl_errors(builder, data)
     name = entry.rel.name.lower()
     if name.endswith(".json"):
         return decode_list_bytes(data, entry.display, hint=hint)
@@ -246,10 +250,25 @@ def _decode(entry: _Entry, hint: str | None, *, single: bool = False) -> Iterato
     return decode_yaml_bytes(data, entry.display, hint=hint)
 
 
+_KUBECTL_ERROR = re.compile(rb"^Error from server \((\w+)\): ([^\r\n]*)\r?\n?", re.MULTILINE)
+
+
+def _kubectl_errors(builder: StateBuilder, data: bytes) -> bytes:
+    """Drop the ``Error from server (Forbidden): ...`` lines kubectl writes to stderr when
+    stderr was redirected into the same file (``&>``), recording the kinds they name."""
+    for m in _KUBECTL_ERROR.finditer(data):
+        message = " ".join(m.group(2).decode("utf-8", "replace").split())
+        kind = _kind_in_message(message)
+        if kind is not None:
+            reason = "forbidden" if m.group(1) == b"Forbidden" else m.group(1).decode("ascii").lower()
+            builder.forbid(kind, f"{reason}: {message}")
+    return _KUBECTL_ERROR.sub(b"", data)
+
+
 def _load_file(builder: StateBuilder, entry: _Entry, *, hint: str | None = None, single: bool = False) -> None:
     if hint is None:
         hint = _file_hint(entry.rel)
-    feed(builder, _decode(entry, hint, single=single))
+    feed(builder, _decode(builder, entry, hint, single=single))
 
 
 def _file_hint(rel: PurePosixPath) -> str | None:

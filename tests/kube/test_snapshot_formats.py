@@ -262,3 +262,18 @@ def test_hint_kind_reads_file_name_spellings(name: str, kind: str) -> None:
 def test_hint_kind_of_a_plain_name_is_none() -> None:
     assert hint_kind("snapshot") is None
     assert hint_kind("README") is None
+
+
+def test_kubectl_stderr_redirected_into_the_file_marks_kinds_forbidden() -> None:
+    # `kubectl get pods,nodes,pv,sc -A -o json &> snapshot.json` with PVs and StorageClasses denied
+    c = load_snapshot(KUBECTL / "list-partial-with-stderr.json")
+    assert c.captured == {"Pod", "Node"}
+    reasons = {nc.what: nc.reason for nc in c.not_checked}
+    assert set(reasons) == {"PersistentVolume", "StorageClass"}
+    assert reasons["StorageClass"].startswith(
+        'forbidden: storageclasses.storage.k8s.io is forbidden: User "dev@example.com" cannot list'
+    )
+
+
+def test_partial_list_without_stderr_has_no_not_checked_entries() -> None:
+    assert load_snapshot(KUBECTL / "list-partial.json").not_checked == ()
