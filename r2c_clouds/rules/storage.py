@@ -446,7 +446,7 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
                if one_zone else f"(replicas now: {where}); the scheduler may still pack them into one zone."),
             evidence=[_k8s(ref, f"no topologySpreadConstraints / podAntiAffinity on a zone key; running replicas: {where}"),
                       _k8s("Node/* topology.kubernetes.io/zone", f"nodes span zones {', '.join(sorted(zones))}")],
-            severity=Severity.HIGH if one_zone else None,
+            severity=Severity.MEDIUM if one_zone else None,
         )
 
 

@@ -194,10 +194,10 @@ def _api_pods(zones: list[str]) -> list[dict[str, Any]]:
                 owner=("ReplicaSet", "api-7d9f8b6c5")) for i, z in enumerate(zones)]
 
 
-def test_no_topology_spread_high_when_all_replicas_in_one_zone() -> None:
+def test_no_topology_spread_medium_when_all_replicas_in_one_zone() -> None:
     objs = [*two_zones(), deployment("api", "shop", 3, {"containers": [container()]}), *_api_pods(["us-east-1a"] * 3)]
     findings, _ = run(objs, "storage.no-topology-spread")
-    assert [(f.subject, f.severity) for f in findings] == [(ObjectRef("Deployment", "shop", "api"), Severity.HIGH)]
+    assert [(f.subject, f.severity) for f in findings] == [(ObjectRef("Deployment", "shop", "api"), Severity.MEDIUM)]
 
 
 def test_no_topology_spread_low_when_spread_by_chance() -> None:
