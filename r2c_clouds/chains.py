@@ -730,7 +730,8 @@ class Explanation:
     Attributes:
         subject: the object explained.
         findings: findings about it (for a workload, also about its pods).
-        chains: chains it is part of, as symptom or as cause.
+        chains: chains through its findings (as symptom or as cause), then chains whose
+            findings name it among their related objects.
         causes: for each of its findings, the tree of causes under it.
         timeline: Events, object timestamps and timed evidence of every object in those
             chains, oldest first, each tagged with its loop.
@@ -940,7 +941,12 @@ def explain(report: Report, subject: ObjectRef | str) -> Explanation:
         subjects.update(ObjectRef("Pod", p.metadata.namespace, p.metadata.name) for p in pods)
     own = tuple(f for f in report.findings if f.subject in subjects)
     own_ids = {f.id for f in own}
-    chains = tuple(c for c in report.chains if own_ids & set(c.path))
+    mentioned = {f.id for f in report.findings if subjects.intersection(f.related)}
+    # chains through its own findings first, then chains whose findings name it (a PVC's pod,
+    # a Service's client pods, the node a volume was attached to)
+    chains = tuple(c for c in report.chains if own_ids & set(c.path)) + tuple(
+        c for c in report.chains if not own_ids & set(c.path) and mentioned & set(c.path)
+    )
 
     causes = tuple(_cause_tree(f, by_id, "", frozenset()) for f in own)
     scope: dict[str, Finding] = {f.id: f for f in own}

@@ -289,7 +289,7 @@ def test_scan_links_the_domino_into_two_chains_sharing_the_root_cause() -> None:
     assert symptoms["storage.statefulset-rollout-stuck"].loops == (Loop.STORAGE, Loop.COMPUTE)
 
     e = report.explain(f"Pod/{NS}/orders-db-1")
-    assert [by_id[c.symptom].rule for c in e.chains] == ["storage.statefulset-rollout-stuck"]
+    assert [by_id[c.symptom].rule for c in e.chains] == ["storage.statefulset-rollout-stuck", "network.nat-saturation"]
     texts = [(t.loop, t.text) for t in e.timeline]
     assert (Loop.COMPUTE, f"Node {NEW_NODE} created in us-east-1b (node pool workers-b)") in texts
     assert any(loop is Loop.COMPUTE and text.startswith(f"Node {NEW_NODE} RegisteredNode") for loop, text in texts)

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 import pytest
-from chains_domino import NAT, NEW_NODE, NS, domino, world
+from chains_domino import NAT, NEW_NODE, NS, PV_CACHE, domino, world
 
 from r2c_clouds.chains import Explanation, event_loop, explain, link
 from r2c_clouds.errors import BadInputError
@@ -33,7 +33,8 @@ def test_explain_pending_pod_gives_its_chain_and_causes_tree() -> None:
     e = _report().explain(f"Pod/{NS}/checkout-6f9c")
     assert e.subject == ObjectRef("Pod", NS, "checkout-6f9c")
     assert [f.id for f in e.findings] == [d["pending"].id]
-    assert [c.symptom for c in e.chains] == [d["pending"].id]
+    # its own chain first, then the NAT chain whose cross-zone finding names it as a client
+    assert [c.symptom for c in e.chains] == [d["pending"].id, d["nat"].id]
     (root,) = e.causes
     assert root.finding.id == d["pending"].id
     (conflict,) = root.causes
@@ -98,6 +99,7 @@ def test_to_dict_is_json_safe() -> None:
     back = json.loads(json.dumps(data))
     assert back["subject"] == {"kind": "Pod", "namespace": NS, "name": "checkout-6f9c"}
     assert back["chains"][0]["loops"] == ["compute", "storage"]
+    assert back["chains"][1]["loops"] == ["network", "storage"]
     assert back["causes"][0]["causes"][0]["finding"] == d["conflict"].id
     assert back["timeline"][0]["loop"] in {lp.value for lp in Loop}
     assert [t["time"] for t in back["timeline"]] == sorted(t["time"] for t in back["timeline"])
@@ -142,6 +144,14 @@ def test_object_without_findings_says_so_with_its_events() -> None:
     assert "No findings about Pod/shop/web-1" in e.to_text()
 
 
+def test_object_named_by_findings_shows_their_chains() -> None:
+    d = domino()
+    e = _report().explain(f"PersistentVolume/{PV_CACHE}")
+    assert e.findings == ()
+    assert {c.symptom for c in e.chains} == {d["pending"].id, d["nat"].id}
+    assert "takes part in 2 chain(s)" in e.note
+
+
 def test_unknown_object_is_reported_not_found() -> None:
     e = _report().explain(f"Pod/{NS}/nope")
     assert e.findings == () and e.timeline == ()
@@ -153,7 +163,7 @@ def test_workload_explains_through_its_pods() -> None:
     e = _report().explain(f"Deployment/{NS}/checkout")
     ids = {f.id for f in e.findings}
     assert ids == {d["nopdb"].id, d["pending"].id}
-    assert [c.symptom for c in e.chains] == [d["pending"].id]
+    assert [c.symptom for c in e.chains] == [d["pending"].id, d["nat"].id]
 
 
 def _event(reason: str, message: str, kind: str = "Pod") -> k.Event:
