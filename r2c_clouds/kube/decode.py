@@ -768,12 +768,30 @@ def decode_yaml_bytes(data: bytes, source: str, *, hint: str | None = None) -> I
         raise _error(source, f"not a YAML text file: {exc}") from None
     except (RecursionError, ValueError, TypeError) as exc:
         raise _error(source, f"cannot parse YAML: {exc}") from None
+    if b"&" in data and b"*" in data:
+        _check_alias_expansion(docs, len(data), source)
     many = sum(d is not None for d in docs) > 1
     for n, doc in enumerate(docs, start=1):
         if doc is None:
             continue
         label = f"document {n}" if many else None
         yield from _yaml_doc(doc, source, hint, label)
+
+
+def _check_alias_expansion(docs: list[Any], size: int, source: str) -> None:
+    """Refuse YAML whose aliases expand far beyond its text (a "billion laughs" document):
+    without aliases a document has fewer values than bytes."""
+    budget = size + 10_000
+    stack: list[Any] = list(docs)
+    while stack:
+        obj = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise _error(source, "YAML aliases expand far beyond the file's size; refusing to expand them")
+        if isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif isinstance(obj, list):
+            stack.extend(obj)
 
 
 def _yaml_doc(doc: Any, source: str, hint: str | None, label: str | None) -> Iterator[Batch]:

@@ -240,3 +240,22 @@ def test_any_bytes_load_or_raise_snapshot_error(tmp_path: Path, data: bytes, suf
     f = tmp_path / f"fuzz{suffix}"
     f.write_bytes(data)
     _only_state_or_snapshot_error(f)
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    f = tmp_path / "laughs.yaml"
+    f.write_text("\n".join(lines) + "\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: lol}\ndata: *a8\n")
+    assert "YAML aliases expand" in str(_error(f))
+
+
+def test_yaml_anchors_within_reason_still_load(tmp_path: Path) -> None:
+    f = tmp_path / "manifests.yaml"
+    f.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cilium-config\n  namespace: kube-system\n"
+        "  labels: &labels {app.kubernetes.io/part-of: cilium}\n  annotations: *labels\n"
+        "data: {mtu: '8961', tunnel-protocol: vxlan}\n"
+    )
+    (cm,) = load_snapshot(f).config_maps
+    assert cm.metadata.annotations == {"app.kubernetes.io/part-of": "cilium"}
