@@ -247,9 +247,17 @@ def build_checklist(
 
 
 def is_azure(cluster: ClusterState, facts: CloudFacts | None) -> bool:
-    """An AKS cluster: the provider is azure, or the nodes' providerID is ``azure://``."""
-    if facts is not None and facts.provider == "azure":
-        return True
+    """An AKS cluster: the provider is azure (or recorded facts came from azure), or the
+    nodes' providerID is ``azure://``."""
+    if facts is not None:
+        if facts.provider == "azure":
+            return True
+        recorded = [
+            *(x.provenance for x in (facts.cluster_identity, facts.network) if x is not None),
+            *(p.provenance for p in facts.node_pools),
+        ]
+        if any(p.provider == "azure" for p in recorded):
+            return True
     return any((n.spec.provider_id or "").startswith("azure://") for n in cluster.nodes)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 from chains_domino import finding
 from factories import cluster, container, meta, node, pod
@@ -143,8 +144,11 @@ def test_azure_items_only_on_azure() -> None:
         "azure.workload-identity-enabled", "azure.static-secrets-removed",
         "azure.zone-aware-storage-classes", "azure.keda-validated",
     ]
-    # from the provider name too, whatever the nodes say
+    # from the provider name too, whatever the nodes say, and from facts recorded on azure
     assert len(build_checklist(_aws(), CloudFacts(provider="azure"), [], [])) == 9
+    recorded = attrs.evolve(_facts(wi=True, keda=True), provider="recorded")
+    assert len(build_checklist(_aws(), recorded, [], [])) == 9
+    assert len(build_checklist(_aws(), CloudFacts(provider="recorded"), [], [])) == 5
 
 
 def test_azure_items_without_cloud_facts() -> None:
