@@ -50,7 +50,7 @@ def scan(
     .. versionadded:: 0.1
     """
     from r2c_clouds.chains import link
-    from r2c_clouds.checklist import build_checklist
+    from r2c_clouds.checklist import build_checklist, unselected_rules
     from r2c_clouds.providers import gather_facts, make_provider
     from r2c_clouds.rules import REGISTRY, run_rules
 
@@ -76,7 +76,8 @@ def scan(
     not_checked.extend(rules_not_checked)
     say("linking cause chains")
     findings, chains = link(findings, cluster, facts)
-    checklist = build_checklist(cluster, facts, findings, not_checked)
+    # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
+    checklist = build_checklist(cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)])
     stats = Stats(
         objects=cluster.object_counts(),
         api_calls=dict(facts.api_calls) if facts is not None else {},

@@ -27,7 +27,7 @@ from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace
 from r2c_clouds.model.findings import ChecklistItem, Evidence, Finding, ObjectRef, Severity, Status
 
-__all__ = ["ITEMS", "RULE_COUNTS", "SUB_CHECKS", "SubCheck", "build_checklist"]
+__all__ = ["ITEMS", "RULE_COUNTS", "SUB_CHECKS", "SubCheck", "build_checklist", "is_azure", "unselected_rules"]
 
 
 @frozen
@@ -198,6 +198,21 @@ def _skipped(not_checked: Sequence[NotChecked]) -> dict[str, str]:
         for r in sub.rules:
             if r not in REGISTRY:
                 out.setdefault(r, "rule not available")
+    return out
+
+
+def unselected_rules(rules: Sequence[str] | None, loops: Sequence[str] | None) -> list[NotChecked]:
+    """The checklist's rules a scan limited by ``rules=``/``loops=`` did not run, as not checked.
+
+    Args:
+        rules: the rule ids the scan ran (``None``: all).
+        loops: the loops the scan ran (``None``: all).
+    """
+    out = []
+    for sub in SUB_CHECKS:
+        for r in sub.rules:
+            if (rules is not None and r not in rules) or (loops is not None and r.split(".", 1)[0] not in loops):
+                out.append(NotChecked(r, "not selected (--rule/--loop)"))
     return out
 
 
