@@ -223,6 +223,9 @@ class FakeApiServer:
         self.record_bodies = record_bodies
         self.user = user
         self.requests: list[RequestRecord] = []
+        #: The most requests being answered at the same time so far.
+        self.max_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._rv = 1000
@@ -354,6 +357,15 @@ class FakeApiServer:
         )
         with self._lock:
             self.requests.append(rec)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            return self._answer(request, rec)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, request: Request, rec: RequestRecord) -> Response:
         if self._own_server:
             self.httpserver.log.clear()  # do not keep response bodies around
         try:

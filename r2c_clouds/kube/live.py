@@ -17,11 +17,18 @@ What a live scan sees, and what it does not:
   an absent CRD means there are none.
 - An expired ``continue`` token (410 Gone) restarts that kind's list from the first page, at
   most :data:`EXPIRED_RESTARTS` times; after that the kind is not checked (``expired: ...``).
+  A throttled request (429, or 503 with ``Retry-After``) is retried as client-go does.
 - 401, a refused or timed-out connection, DNS or TLS failures raise
   :class:`~r2c_clouds.errors.ClusterUnreachableError` (exit 3); a kubeconfig or context that
   cannot be used raises :class:`~r2c_clouds.errors.ConfigError` (exit 2).
 
-The ``kubernetes`` package is imported only when :func:`connect` runs.
+How the client is used: the kubeconfig (or the pod's service account) is loaded by
+``kubernetes.config`` into a ``Configuration`` (so exec plugins, OIDC, client certificates and
+proxies work as usual) with urllib3 retries limited to one reconnect and no read retry, and a
+connection pool sized for :data:`WORKERS`. Requests go through ``ApiClient.param_serialize``
+and ``ApiClient.call_api`` (the kubernetes 37 signatures) with ``_request_timeout=(connect,
+read)``, and the raw response bytes are read, never deserialized by the client. The
+``kubernetes`` package is imported only when :func:`connect` runs.
 """
 
 from __future__ import annotations
@@ -55,8 +62,10 @@ __all__ = [
     "PAGE_LIMIT",
     "THROTTLE_RETRIES",
     "WORKERS",
+    "KindResult",
     "connect",
     "list_kinds",
+    "server_version",
 ]
 
 #: Items per page, as kubectl asks (``--chunk-size`` default). Servers may return fewer.
@@ -165,7 +174,7 @@ class _HttpStatusError(Exception):
         try:
             st = _STATUS.decode(body)
         except msgspec.DecodeError:
-            st = _Status(message=body[:200].decode("utf-8", "replace").strip())
+            st = _Status(message=" ".join(body[:200].decode("utf-8", "replace").split()))
         super().__init__(f"{status} {st.reason}: {st.message}")
         self.status = status
         self.retry_after = _seconds(retry_after)

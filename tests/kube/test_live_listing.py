@@ -15,7 +15,13 @@ from apiserver import SECRET_VALUE_B64, FakeApiServer, sample_objects
 from factories import pod
 
 from r2c_clouds.kube.kinds import KINDS, KINDS_BY_NAME, KindInfo, decoder
-from r2c_clouds.kube.live import ACCEPT_METADATA_ONLY, EXPIRED_RESTARTS, THROTTLE_RETRIES, connect
+from r2c_clouds.kube.live import (
+    ACCEPT_METADATA_ONLY,
+    EXPIRED_RESTARTS,
+    THROTTLE_RETRIES,
+    connect,
+    list_kinds,
+)
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.cluster import ClusterState
@@ -266,3 +272,23 @@ def test_a_kind_throttled_for_too_long_is_not_checked(tmp_path: Path) -> None:
     assert nc == NotChecked("Pod", "server error 429 TooManyRequests: Too many requests, please try again later.")
     assert len(api.requests_for("/api/v1/pods")) == THROTTLE_RETRIES + 1
     assert len(cluster.nodes) == 4
+
+
+def test_kinds_are_listed_concurrently(tmp_path: Path) -> None:
+    with FakeApiServer(sample_objects(), slow={"nodes": 0.5, "pods": 0.5}) as api:
+        scan(api, tmp_path)
+
+    assert api.max_in_flight >= 2
+
+
+def test_list_kinds_pages_with_the_limit_asked(api: FakeApiServer, tmp_path: Path) -> None:
+    from kubernetes import config
+
+    client = config.new_client_from_config(config_file=str(api.write_kubeconfig(tmp_path / "kc")))
+    try:
+        (res,) = list_kinds(client, [KINDS_BY_NAME["Pod"]], server=api.url, limit=4)
+    finally:
+        client.close()
+
+    assert res.pages == 4 and len(res.items or ()) == 14
+    assert [r.query["limit"] for r in api.requests_for("/api/v1/pods")] == ["4"] * 4
