@@ -961,7 +961,8 @@ def explain(report: Report, subject: ObjectRef | str) -> Explanation:
     objects: list[ObjectRef] = [ref]
     for f in scope.values():
         objects.extend(r for r in (f.subject, *f.related) if r not in objects)
-    timeline = _timeline(cluster, objects, scope.values(), report.generated_at)
+    scan_time = (report.facts.collected_at if report.facts is not None else None) or report.generated_at
+    timeline = _timeline(cluster, objects, scope.values(), scan_time)
 
     note = ""
     if not own:

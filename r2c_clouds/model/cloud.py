@@ -248,6 +248,8 @@ class CloudFacts:
         region: region/location, when known.
         api_calls: how many calls per operation (``ec2:DescribeVolumes``: 3).
         not_checked: what could not be answered and why.
+        collected_at: RFC 3339 UTC time the facts were gathered (metrics windows end here);
+            recorded facts keep the time they were recorded.
     """
 
     provider: str
@@ -263,6 +265,7 @@ class CloudFacts:
     network: NetworkSettings | None = None
     not_checked: tuple[NotChecked, ...] = ()
     api_calls: dict[str, int] = field(factory=dict, eq=False)
+    collected_at: str | None = field(default=None, eq=False)
 
     @cached_property
     def _bindings_by_sa(self) -> dict[tuple[str, str], IdentityBinding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 from r2c_clouds.loops import (
     ComputeAnswer,
@@ -49,6 +50,9 @@ def gather_facts(provider: Provider, cluster: ClusterState, *, window_minutes: i
             else net.settings.keda_enabled,
         )
     cluster_name, region = provider.describe()
+    collected_at = getattr(provider, "collected_at", None) or datetime.now(timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
     return CloudFacts(
         provider=provider.name,
         cluster_name=cluster_name,
@@ -63,4 +67,5 @@ def gather_facts(provider: Provider, cluster: ClusterState, *, window_minutes: i
         network=settings,
         not_checked=ident.not_checked + comp.not_checked + net.not_checked + stor.not_checked,
         api_calls=dict(provider.api_calls()),
+        collected_at=collected_at,
     )

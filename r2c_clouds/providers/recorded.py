@@ -92,6 +92,11 @@ class RecordedProvider:
             )
         return cls(load_facts(where))
 
+    @property
+    def collected_at(self) -> str | None:
+        """When the recorded facts were gathered."""
+        return self.facts.collected_at
+
     def describe(self) -> tuple[str | None, str | None]:
         return self.facts.cluster_name, self.facts.region
 

@@ -395,6 +395,7 @@ def _facts(disk_id: str) -> CloudFacts:
     uami = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
     fic_call = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"
     return CloudFacts(
+        collected_at="2026-11-25T09:20:00Z",
         provider="azure",
         cluster_name=NAME,
         region=LOCATION,

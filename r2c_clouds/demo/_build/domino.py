@@ -400,6 +400,7 @@ def _facts(roles: dict[str, str], checkout_role: str) -> CloudFacts:
             registries.append(RegistryAccess(registry=reg, principal=NODE_ROLE, can_pull=True,
                                              provenance=aws("iam:SimulatePrincipalPolicy", NODE_ROLE), node_pool=ng))
     return CloudFacts(
+        collected_at="2026-11-25T09:12:30Z",
         provider="aws",
         cluster_name=NAME,
         region=REGION,

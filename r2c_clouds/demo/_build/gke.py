@@ -363,6 +363,7 @@ def _facts(redis_disk: str) -> CloudFacts:
     cluster = gcp("container.clusters.get", CLUSTER_PATH)
     pool_path = f"{CLUSTER_PATH}/nodePools/{POOL}"
     return CloudFacts(
+        collected_at="2026-11-25T09:20:00Z",
         provider="gcp",
         cluster_name=NAME,
         region=REGION,

@@ -443,6 +443,7 @@ def _facts(roles: dict[str, str], api_role: str, volumes: dict[str, str], prom_v
         Disk(volume_handle=prom_vol, provenance=aws("ec2:DescribeVolumes", prom_vol), zones=(ZONES[0],), sku="gp3",
              state="in-use", attached_to=(INSTANCES[ZONES[0]],)),)
     return CloudFacts(
+        collected_at="2026-11-25T09:00:00Z",
         provider="aws",
         cluster_name=NAME,
         region=REGION,
