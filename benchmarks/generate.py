@@ -84,6 +84,7 @@ class Synth:
         self.app_pods = nodes * APP_PODS_PER_NODE
         self.workloads = -(-self.app_pods // REPLICAS)
         self.rv = 100_000
+        self.names: set[str] = set()
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -94,6 +95,15 @@ class Synth:
     def hash(self, n: int = 10) -> str:
         alphabet = "bcdfghjklmnpqrstvwxz2456789"
         return "".join(self.rng.choice(alphabet) for _ in range(n))
+
+    def unique(self, prefix: str) -> str:
+        """``prefix`` + a random 5-character suffix not used before, as the API server
+        guarantees for ``generateName`` (5,000 DaemonSet pods would otherwise collide)."""
+        while True:
+            name = prefix + self.hash(5)
+            if name not in self.names:
+                self.names.add(name)
+                return name
 
     def next_rv(self) -> str:
         self.rv += 1
@@ -473,7 +483,7 @@ class Synth:
             if kind == "Deployment":
                 h = rs_hash.setdefault(w, self.hash(10))
                 labels["pod-template-hash"] = h
-                yield self._pod(f"{name}-{h}-{self.hash(5)}", ns, i % self.nodes, "ReplicaSet", f"{name}-{h}", labels, image, "app", None)
+                yield self._pod(self.unique(f"{name}-{h}-"), ns, i % self.nodes, "ReplicaSet", f"{name}-{h}", labels, image, "app", None)
             else:
                 ordinal = i % REPLICAS
                 labels["apps.kubernetes.io/pod-index"] = str(ordinal)
@@ -481,7 +491,7 @@ class Synth:
                 yield self._pod(f"{name}-{ordinal}", ns, i % self.nodes, "StatefulSet", name, labels, image, "app", claims[i])
         for node in range(self.nodes):
             for ds in ("kube-proxy", "aws-node", "ebs-csi-node"):
-                yield self._pod(f"{ds}-{self.hash(5)}", "kube-system", node, "DaemonSet", ds, {"k8s-app": ds}, f"602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/{ds}:v1.31.2", ds, None)
+                yield self._pod(self.unique(f"{ds}-"), "kube-system", node, "DaemonSet", ds, {"k8s-app": ds}, f"602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/{ds}:v1.31.2", ds, None)
 
     def _events(self) -> Iterator[Obj]:
         for i in range(self.nodes):

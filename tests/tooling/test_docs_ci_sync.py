@@ -174,3 +174,11 @@ def test_generated_pages_chain_like_an_api_server(generate: ModuleType) -> None:
         else:
             assert token is None
     assert seen == 20 * 30
+
+
+def test_generated_names_never_repeat(generate: ModuleType) -> None:
+    synth = generate.Synth(1)
+    drawn = iter(["aaaaa", "aaaaa", "bbbbb"])
+    synth.hash = lambda n=10: next(drawn)
+    assert synth.unique("kube-proxy-") == "kube-proxy-aaaaa"
+    assert synth.unique("kube-proxy-") == "kube-proxy-bbbbb"
