@@ -75,6 +75,17 @@ class _InfoDocument(msgspec.Struct, kw_only=True, rename="camel"):
     snapshot_info: _Info
 
 
+class _EarlierInfo(msgspec.Struct):
+    files: list[str] = []
+
+
+class _EarlierDocument(msgspec.Struct, rename="camel"):
+    snapshot_info: _EarlierInfo = msgspec.field(default_factory=_EarlierInfo)
+
+
+_INFO_DECODER = msgspec.json.Decoder(_EarlierDocument)
+
+
 def write_snapshot(
     cluster: ClusterState, out_dir: str | os.PathLike[str], facts: CloudFacts | None = None
 ) -> list[Path]:
@@ -82,7 +93,11 @@ def write_snapshot(
 
     Args:
         cluster: the cluster to write.
-        out_dir: the directory (created if missing; files of the same names are replaced).
+        out_dir: the directory, created if missing. Writing again into a directory that holds
+            an earlier snapshot replaces it: the files the earlier ``snapshot-info.json``
+            lists and this one does not write (a kind no longer captured, a ``cloud-facts.json``
+            when ``facts`` is ``None`` now) are removed. Other files are left alone, and
+            ``load_snapshot`` would read them too.
         facts: cloud facts to record beside the objects, for the ``recorded`` provider.
 
     Returns:
@@ -95,6 +110,7 @@ def write_snapshot(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    earlier = _earlier_files(out)
     written: list[Path] = []
     for ki in KINDS:
         if ki.kind not in cluster.captured:
@@ -121,7 +137,19 @@ def write_snapshot(
     path = out / INFO_FILE
     _write(path, msgspec.json.format(_ENC.encode(_InfoDocument(snapshot_info=info)), indent=2) + b"\n")
     written.append(path)
+    for name in earlier - {p.name for p in written}:
+        (out / name).unlink(missing_ok=True)
     return written
+
+
+def _earlier_files(out: Path) -> set[str]:
+    """The files an earlier snapshot in ``out`` wrote, from its ``snapshot-info.json``
+    (plain names only: nothing outside ``out`` is ever touched)."""
+    try:
+        doc = _INFO_DECODER.decode((out / INFO_FILE).read_bytes())
+    except (OSError, msgspec.DecodeError):
+        return set()
+    return {n for n in doc.snapshot_info.files if n == Path(n).name and n.endswith(".json")}
 
 
 def _encode_list(ki: KindInfo, objs: Iterable[Any]) -> bytes:

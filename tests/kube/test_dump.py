@@ -162,3 +162,16 @@ def test_dumped_items_decode_as_the_original_structs(tmp_path: Path) -> None:
     for ki in KINDS:
         doc = msgspec.json.decode((tmp_path / f"{ki.plural}.json").read_bytes())
         assert len(doc["items"]) == len(getattr(cluster, ki.field)), ki.kind
+
+
+def test_writing_again_removes_what_the_earlier_snapshot_wrote_and_this_one_does_not(tmp_path: Path) -> None:
+    facts = CloudFacts(provider="aws", cluster_name="shop-prod", region="us-east-1")
+    write_snapshot(build([node("n1"), pod("p1")], captured=["Node", "Pod"]), tmp_path, facts=facts)
+    (tmp_path / "notes.json").write_text('{"kind": "List", "items": []}')
+
+    write_snapshot(build([pod("p2")], captured=["Pod"]), tmp_path)
+    back = snapshot.load_snapshot(tmp_path)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.json", "pods.json", INFO_FILE]
+    assert not back.has("Node") and back.cloud_facts_path is None
+    assert [p.metadata.name for p in back.pods] == ["p2"]
