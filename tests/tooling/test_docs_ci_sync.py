@@ -182,3 +182,19 @@ def test_generated_names_never_repeat(generate: ModuleType) -> None:
     synth.hash = lambda n=10: next(drawn)
     assert synth.unique("kube-proxy-") == "kube-proxy-aaaaa"
     assert synth.unique("kube-proxy-") == "kube-proxy-bbbbb"
+
+
+def test_readme_python_example_runs_on_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"## Python API\n\n```python\n(.*?)```", text, re.DOTALL)
+    assert match, "README.md must show the Python API"
+    code = match.group(1)
+    assert 'r2c.load_snapshot("dump/")' in code
+    code = code.replace('r2c.load_snapshot("dump/")', 'r2c.demo("domino")')
+    if importlib.util.find_spec("pandas") is None:
+        code = code.replace("; report.to_dataframe()", "")
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "compute.unschedulable" in out
+    assert "Pod/shop/checkout-6f9c7d8b5-x2x7k" in out
+    assert "StorageClass gp2" in out
