@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import urllib3
 from apiserver import SECRET_VALUE_B64, FakeApiServer, sample_objects
 from factories import pod
 
+from r2c_clouds.errors import ClusterUnreachableError
 from r2c_clouds.kube.kinds import KINDS, KINDS_BY_NAME, KindInfo, decoder
 from r2c_clouds.kube.live import (
     ACCEPT_METADATA_ONLY,
@@ -292,3 +294,33 @@ def test_list_kinds_pages_with_the_limit_asked(api: FakeApiServer, tmp_path: Pat
 
     assert res.pages == 4 and len(res.items or ()) == 14
     assert [r.query["limit"] for r in api.requests_for("/api/v1/pods")] == ["4"] * 4
+
+
+def test_a_big_cluster_is_frozen_out_of_the_gc(
+    api: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("r2c_clouds.kube.live.FREEZE_AT", 10)
+    before = gc.get_freeze_count()
+    try:
+        cluster = scan(api, tmp_path)
+        assert gc.get_freeze_count() > before
+        assert len(cluster.pods) == 14
+    finally:
+        gc.unfreeze()
+    assert gc.isenabled()
+
+
+def test_a_small_cluster_is_left_to_the_gc(api: FakeApiServer, tmp_path: Path) -> None:
+    before = gc.get_freeze_count()
+
+    scan(api, tmp_path)
+
+    assert gc.get_freeze_count() == before
+    assert gc.isenabled()
+
+
+def test_the_gc_is_back_on_after_a_failure(tmp_path: Path) -> None:
+    with FakeApiServer(sample_objects(), slow={"pods": 30.0}) as api, pytest.raises(ClusterUnreachableError):
+        scan(api, tmp_path, timeout=0.3)
+
+    assert gc.isenabled()
