@@ -26,6 +26,10 @@ per the checklist in K8S-TESTING.md "What a realistic fake must support":
 ``Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`` is honoured as
 the real server does: items carry metadata only, so Secret values are never served.
 
+kubectl (client-go) sends no bearer token over plain http: serve kubectl with ``token=None``
+(no authentication; requests without a token are then allowed). With a token set, a request
+without one is ``system:anonymous`` (403 except ``/version``) and a wrong one gets 401.
+
 Every request is recorded in :attr:`FakeApiServer.requests` (method, path, query, headers,
 what was served), so tests can assert that only GET was sent. Items are encoded once, and
 pages are assembled from the encoded items and cached, so 150,000 pods serve quickly (the
