@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from r2c_clouds._gc import gc_paused
 from r2c_clouds.errors import UnknownRuleError
 from r2c_clouds.loops import Provider
 from r2c_clouds.model.cloud import NotChecked
@@ -72,10 +73,11 @@ def scan(
         not_checked.append(NotChecked("cloud facts", why_none))
 
     say("running rules")
-    findings, rules_not_checked = run_rules(cluster, facts, rules=rules, loops=loops)
-    not_checked.extend(rules_not_checked)
-    say("linking cause chains")
-    findings, chains = link(findings, cluster, facts)
+    with gc_paused():
+        findings, rules_not_checked = run_rules(cluster, facts, rules=rules, loops=loops)
+        not_checked.extend(rules_not_checked)
+        say("linking cause chains")
+        findings, chains = link(findings, cluster, facts)
     # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
     checklist = build_checklist(cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)])
     stats = Stats(

@@ -104,6 +104,10 @@ def _user(ns: str | None) -> bool:
 
 
 def _workloads(c: ClusterState) -> int:
+    return c.memo("checklist.workloads", _count_workloads)
+
+
+def _count_workloads(c: ClusterState) -> int:
     refs: set[ObjectRef] = set()
     for kind, objs in (("Deployment", c.deployments), ("StatefulSet", c.statefulsets), ("DaemonSet", c.daemonsets)):
         refs.update(ObjectRef(kind, o.metadata.namespace, o.metadata.name) for o in objs if _user(o.metadata.namespace))

@@ -39,15 +39,14 @@ the object (``Pod/shop/api-7d9 (items[3])``) and the field path (``$.spec.contai
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 import yaml
 
+from r2c_clouds._gc import gc_paused
 from r2c_clouds.errors import SnapshotError
 from r2c_clouds.kube.kinds import IGNORED_KINDS, KINDS_BY_NAME, KindInfo, decoder, kind_for
 from r2c_clouds.model import kube as k
@@ -397,17 +396,6 @@ def _text_bytes(data: bytes, source: str) -> bytes:
 # --------------------------------------------------------------------------- shared core
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while a list decodes: the structs hold no cycles, and collections
-    triggered by hundreds of thousands of new objects would otherwise take most of the time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 

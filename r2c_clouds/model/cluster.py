@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
+from typing import TypeVar, cast
 
 from attrs import field, frozen
 
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.findings import ObjectRef
+
+_T = TypeVar("_T")
 
 __all__ = ["ZONE_LABELS", "ClusterState", "node_zone", "pod_ref", "selector_matches"]
 
@@ -165,8 +168,31 @@ class ClusterState:
                 out[(ns, kind, name)].append(p)
         return {key: tuple(v) for key, v in out.items()}
 
+    def memo(self, key: str, build: Callable[[ClusterState], _T]) -> _T:
+        """Compute a derived view once per ClusterState and keep it (e.g. the workload list
+        several rules share). ``key`` must name what ``build`` computes, module-qualified."""
+        cache = self._memo
+        if key not in cache:
+            cache[key] = build(self)
+        return cast(_T, cache[key])
+
+    @cached_property
+    def _memo(self) -> dict[str, object]:
+        return {}
+
+    @cached_property
+    def _owners(self) -> dict[int, ObjectRef | None]:
+        return {id(p): self._owner_of(p) for p in self.pods}
+
     def owner_of(self, pod: k.Pod) -> ObjectRef | None:
         """The workload that owns a pod (Deployment, StatefulSet, DaemonSet, Job...)."""
+        owners = self._owners
+        key = id(pod)
+        if key in owners:
+            return owners[key]
+        return self._owner_of(pod)
+
+    def _owner_of(self, pod: k.Pod) -> ObjectRef | None:
         ns = pod.metadata.namespace
         deployments = self._deployment_keys
         for ref in pod.metadata.owner_references:

@@ -59,9 +59,15 @@ def workloads(cluster: ClusterState) -> list[Workload]:
     """Every workload once: Deployment/StatefulSet/DaemonSet templates, then the pods no
     such template covers grouped by owner (Jobs, ReplicaSets without a Deployment, bare pods).
 
+    Computed once per ClusterState (several rules share it); do not mutate the list.
+
     Returns:
         Workloads in a deterministic order (controllers first, then by reference).
     """
+    return cluster.memo("rules.workloads", _build_workloads)
+
+
+def _build_workloads(cluster: ClusterState) -> list[Workload]:
     out: list[Workload] = []
     covered: set[tuple[str, str, str]] = set()
     controllers: tuple[tuple[str, Sequence[k.Deployment | k.StatefulSet | k.DaemonSet]], ...] = (
