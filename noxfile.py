@@ -51,7 +51,7 @@ def minimums(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff over the package, tests, benchmarks and tooling."""
-    session.install("ruff")
+    session.install(*(dep for dep in PYPROJECT["project"]["optional-dependencies"]["lint"] if dep.startswith("ruff")))
     session.run("ruff", "check", *LINT_PATHS, *session.posargs)
 
 
