@@ -745,6 +745,10 @@ class Explanation:
     timeline: tuple[TimelineEntry, ...] = ()
     note: str = ""
 
+    def __str__(self) -> str:
+        """The plain-text explanation, so ``print(report.explain(...))`` reads well."""
+        return self.to_text()
+
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-safe data: subject, note, findings, chains, causes tree, timeline."""
         return {

@@ -184,3 +184,12 @@ def _event(reason: str, message: str, kind: str = "Pod") -> k.Event:
 ])
 def test_event_loop(reason: str, message: str, kind: str, loop: Loop) -> None:
     assert event_loop(_event(reason, message, kind)) is loop
+
+
+def test_str_of_an_explanation_is_its_text() -> None:
+    import r2c_clouds as r2c
+
+    report = r2c.scan(r2c.demo("domino"))
+    explanation = report.explain("Pod/shop/checkout-6f9c7d8b5-x2x7k")
+    assert str(explanation) == explanation.to_text()
+    assert "storage.zone-conflict" in str(explanation)
