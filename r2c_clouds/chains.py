@@ -21,7 +21,6 @@ the loop it belongs to, as the seed's domino timeline reads::
 
 from __future__ import annotations
 
-import io
 import re
 import weakref
 from collections import defaultdict, deque
@@ -825,21 +824,9 @@ class Explanation:
             color: emit ANSI colours.
             width: the line width to lay out for.
         """
-        from rich.console import Console
+        from r2c_clouds.report.text import to_text
 
-        buf = io.StringIO()
-        console = Console(
-            file=buf,
-            width=width,
-            color_system="standard" if color else None,
-            force_terminal=color,
-            no_color=not color,
-            highlight=False,
-            emoji=False,
-            soft_wrap=False,
-        )
-        console.print(self._renderable())
-        return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+        return to_text(self._renderable(), color=color, width=width)
 
 
 def _draw(parent: Any, node: CauseNode) -> None:
