@@ -1,0 +1,79 @@
+"""Compute loop on AKS: agent pools (mode, zones, autoscaling, VM size, taints) and KEDA."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from r2c_clouds.loops import ComputeAnswer, ComputeQuestions
+from r2c_clouds.model.cloud import NetworkSettings, NodePool, NotChecked
+from r2c_clouds.providers.azure._client import guarded, zone_label
+
+if TYPE_CHECKING:
+    from r2c_clouds.providers.azure import AzureProvider
+
+__all__ = ["answer", "node_pool", "settings_of"]
+
+MC_READ = "Microsoft.ContainerService/managedClusters/read"
+POOLS_READ = "Microsoft.ContainerService/managedClusters/agentPools/read"
+
+
+def node_pool(provider: AzureProvider, mc: Any, pool: Any) -> NodePool:
+    """One ``AgentPool`` as a :class:`NodePool`."""
+    kubelet = (mc.identity_profile or {}).get("kubeletidentity")
+    labels = tuple(sorted((pool.node_labels or {}).items()))
+    return NodePool(
+        name=pool.name,
+        provenance=provider.session.provenance(POOLS_READ, getattr(pool, "id", None) or ""),
+        zones=tuple(zone_label(mc.location, z) for z in (pool.availability_zones or ())),
+        min_size=pool.min_count,
+        max_size=pool.max_count,
+        desired_size=pool.count,
+        mode=str(pool.mode) if pool.mode is not None else None,
+        autoscaling=bool(pool.enable_auto_scaling),
+        instance_types=(pool.vm_size,) if pool.vm_size else (),
+        taints=tuple(pool.node_taints or ()),
+        labels=labels,
+        node_identity=kubelet.resource_id if kubelet is not None else None,
+    )
+
+
+def settings_of(provider: AzureProvider, mc: Any) -> NetworkSettings:
+    """Cluster-wide settings from the ``ManagedCluster``: outbound type, network plugin, KEDA.
+
+    The VNet MTU is not an ARM property: Azure virtual networks use 1500 (documented).
+    """
+    net = mc.network_profile
+    wasp = mc.workload_auto_scaler_profile
+    keda = wasp.keda if wasp is not None else None
+    return NetworkSettings(
+        provenance=provider.session.provenance(MC_READ, mc.id or ""),
+        outbound_type=str(net.outbound_type) if net is not None and net.outbound_type else None,
+        keda_enabled=bool(keda.enabled) if keda is not None else False,
+        network_mtu=1500,
+        network_plugin=str(net.network_plugin) if net is not None and net.network_plugin else None,
+        network_plugin_mode=str(net.network_plugin_mode) if net is not None and net.network_plugin_mode else None,
+    )
+
+
+def answer(provider: AzureProvider, questions: ComputeQuestions) -> ComputeAnswer:
+    """Agent pools and KEDA for the compute loop."""
+    endpoint = provider.session.arm_endpoint
+    mc = guarded("node_pools", endpoint, provider.managed_cluster)
+    if isinstance(mc, NotChecked):
+        return ComputeAnswer(not_checked=(mc, NotChecked("network", mc.reason)))
+    pools = guarded("node_pools", endpoint, provider.agent_pools)
+    not_checked: tuple[NotChecked, ...] = ()
+    if isinstance(pools, NotChecked):
+        not_checked = (pools,)
+        pools = list(mc.agent_pool_profiles or ())  # the profiles the cluster GET carried
+        found = tuple(_from_profile(provider, mc, p) for p in pools)
+    else:
+        found = tuple(node_pool(provider, mc, p) for p in pools)
+    return ComputeAnswer(node_pools=found, settings=settings_of(provider, mc), not_checked=not_checked)
+
+
+def _from_profile(provider: AzureProvider, mc: Any, profile: Any) -> NodePool:
+    pool = node_pool(provider, mc, profile)
+    from attrs import evolve
+
+    return evolve(pool, provenance=provider.session.provenance(MC_READ, f"{mc.id}/agentPools/{profile.name}"))
