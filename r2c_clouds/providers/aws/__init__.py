@@ -1,0 +1,190 @@
+"""The AWS provider plugin (EKS): ``pip install 'r2c_clouds[aws]'``, ``r2c scan --cloud aws``.
+
+It answers, for one EKS cluster, what the Kubernetes API cannot: IRSA / EKS Pod Identity
+trust as IAM evaluates it, the node roles' ECR pull rights, managed node groups and their
+zones, NAT gateway saturation and subnet IPs, and the EBS volumes behind PVs. Calls scale
+with distinct cloud resources, never with pods; see docs/providers/aws.md for the calls, the
+batch sizes and the least-privilege IAM policy.
+
+Importing ``r2c_clouds`` never imports boto3: only loading this entry point does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import boto3
+
+from r2c_clouds.errors import BadInputError
+from r2c_clouds.loops import (
+    ComputeAnswer,
+    ComputeQuestions,
+    IdentityAnswer,
+    IdentityQuestions,
+    NetworkAnswer,
+    NetworkQuestions,
+    StorageAnswer,
+    StorageQuestions,
+)
+from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.providers.aws import compute as _compute
+from r2c_clouds.providers.aws import identity as _identity
+from r2c_clouds.providers.aws import network as _network
+from r2c_clouds.providers.aws import storage as _storage
+from r2c_clouds.providers.aws._client import AwsClients
+
+__all__ = ["AwsProvider", "detect_cluster_name", "detect_region"]
+
+_ZONE_PID = re.compile(r"^aws:///([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]+/")
+_CLUSTER_ARN = re.compile(r"^arn:aws[a-z-]*:eks:([a-z0-9-]+):\d{12}:cluster/([\w.-]+)$")
+_EKSCTL_NAME = re.compile(r"^([\w.-]+)\.([a-z]{2}(?:-[a-z]+)+-\d+)\.eksctl\.io$")
+_CA_DISCOVERY = re.compile(r"k8s\.io/cluster-autoscaler/(?!enabled\b)([\w.-]+)")
+_NAME_LABELS = ("alpha.eksctl.io/cluster-name", "eks.amazonaws.com/cluster-name")
+
+
+def detect_region(cluster: ClusterState) -> str | None:
+    """The region from nodes (``topology.kubernetes.io/region``, else ``aws:///ZONE/i-...``
+    providerIDs) or from a kubeconfig cluster ARN / eksctl name."""
+    for n in cluster.nodes:
+        region = n.metadata.labels.get("topology.kubernetes.io/region")
+        if region:
+            return region
+    for n in cluster.nodes:
+        m = _ZONE_PID.match(n.spec.provider_id or "")
+        if m:
+            return m.group(1)
+    name = cluster.name or ""
+    if m := _CLUSTER_ARN.match(name):
+        return m.group(1)
+    if m := _EKSCTL_NAME.match(name):
+        return m.group(2)
+    return None
+
+
+def detect_cluster_name(cluster: ClusterState) -> str | None:
+    """The EKS cluster name, from what EKS and its add-ons leave in the cluster.
+
+    In order: the eksctl node label ``alpha.eksctl.io/cluster-name``; the VPC CNI's
+    ``CLUSTER_NAME`` env on the ``kube-system/aws-node`` DaemonSet; the Cluster Autoscaler's
+    ``--node-group-auto-discovery=...k8s.io/cluster-autoscaler/NAME``; the kubeconfig cluster
+    when it is an EKS ARN (``aws eks update-kubeconfig``) or ``NAME.REGION.eksctl.io``.
+    """
+    for n in cluster.nodes:
+        for key in _NAME_LABELS:
+            if n.metadata.labels.get(key):
+                return n.metadata.labels[key]
+    for ds in cluster.daemonsets:
+        if ds.metadata.namespace == "kube-system" and ds.metadata.name == "aws-node":
+            for c in ds.spec.template.spec.containers:
+                for e in c.env:
+                    if e.name == "CLUSTER_NAME" and e.value:
+                        return e.value
+    for d in cluster.deployments:
+        if "cluster-autoscaler" in d.metadata.name:
+            for c in d.spec.template.spec.containers:
+                for arg in (*c.command, *c.args):
+                    if "node-group-auto-discovery" in arg and (m := _CA_DISCOVERY.search(arg)):
+                        return m.group(1)
+    name = cluster.name or ""
+    if m := _CLUSTER_ARN.match(name):
+        return m.group(2)
+    if m := _EKSCTL_NAME.match(name):
+        return m.group(1)
+    return None
+
+
+def _autoscaler_present(cluster: ClusterState) -> bool | None:
+    if not cluster.deployments and "Deployment" not in cluster.captured:
+        return None
+    return any("cluster-autoscaler" in d.metadata.name or d.metadata.name == "karpenter" for d in cluster.deployments)
+
+
+class AwsProvider:
+    """Cloud facts for one EKS cluster, from boto3.
+
+    Args:
+        session: a boto3 session; default: the standard credential chain (environment,
+            shared config / SSO profile, container or instance role).
+        cluster_name: the EKS cluster (``for_cluster`` detects it).
+        region: the region (``for_cluster`` detects it; else the session's).
+        endpoint_url: one endpoint for every service (an emulator); boto3 also honours
+            ``AWS_ENDPOINT_URL``.
+        window_minutes: default metrics window when questions do not say.
+        max_workers: threads for independent calls.
+        autoscaler: whether a Cluster Autoscaler / Karpenter runs in the cluster, when known.
+        max_attempts: attempts per call (botocore standard retry mode, which backs off on throttling).
+
+    Raises:
+        BadInputError: no cluster name, or no region.
+    """
+
+    name = "aws"
+
+    def __init__(
+        self,
+        session: boto3.Session | None = None,
+        *,
+        cluster_name: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        window_minutes: int = 60,
+        max_workers: int = 8,
+        autoscaler: bool | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        if not cluster_name:
+            raise BadInputError(
+                "AWS: cannot tell the EKS cluster name from the cluster's objects; pass --cluster-name NAME"
+            )
+        session = session or boto3.Session()
+        region = region or session.region_name
+        if not region:
+            raise BadInputError("AWS: cannot tell the region from the nodes or the AWS config; pass --region REGION")
+        self.cluster_name = cluster_name
+        self.region = region
+        self.window_minutes = window_minutes
+        self.autoscaler = autoscaler
+        self.clients = AwsClients(session, region, endpoint_url=endpoint_url, max_workers=max_workers,
+                                  max_attempts=max_attempts)
+
+    @classmethod
+    def for_cluster(cls, cluster: ClusterState, **options: Any) -> AwsProvider:
+        """A provider for ``cluster``: region and cluster name detected from its objects
+        unless given (``region=``, ``cluster_name=``); other options go to the constructor.
+
+        Raises:
+            BadInputError: the cluster name or region cannot be told and was not given.
+        """
+        options.setdefault("region", None)
+        options.setdefault("cluster_name", None)
+        if options["region"] is None:
+            options["region"] = detect_region(cluster)
+        if options["cluster_name"] is None:
+            options["cluster_name"] = detect_cluster_name(cluster)
+        options.setdefault("autoscaler", _autoscaler_present(cluster))
+        return cls(**options)
+
+    def describe(self) -> tuple[str | None, str | None]:
+        """The (cluster name, region) this provider looks at."""
+        return self.cluster_name, self.region
+
+    def api_calls(self) -> dict[str, int]:
+        """Calls made so far, per operation (``ec2:DescribeVolumes``: 3)."""
+        return self.clients.api_calls()
+
+    def identity(self, questions: IdentityQuestions) -> IdentityAnswer:
+        """IRSA / Pod Identity bindings, the cluster's OIDC provider, node roles' ECR pulls."""
+        return _identity.identity(self.clients, self.cluster_name, questions)
+
+    def compute(self, questions: ComputeQuestions) -> ComputeAnswer:
+        """Managed node groups with zones, bounds, instance types, taints and labels."""
+        return _compute.compute(self.clients, self.cluster_name, questions, autoscaler=self.autoscaler)
+
+    def network(self, questions: NetworkQuestions) -> NetworkAnswer:
+        """NAT gateways with their saturation metrics, subnets' free IPs, VPC settings."""
+        return _network.network(self.clients, self.cluster_name, questions)
+
+    def storage(self, questions: StorageQuestions) -> StorageAnswer:
+        """EBS volumes behind the PVs."""
+        return _storage.storage(self.clients, questions)

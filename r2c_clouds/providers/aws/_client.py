@@ -1,0 +1,222 @@
+"""boto3 clients for one scan: created up front (clients are thread-safe, sessions are not),
+standard-mode retries, per-operation call counting through botocore's ``before-call`` event,
+a per-scan memo, and the translation of AWS errors into what a scan reports.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Literal, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+
+from r2c_clouds.errors import BadInputError, CloudUnreachableError
+
+__all__ = ["DENIED_CODES", "AwsClients", "Forbidden", "chunks", "error_code"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Error codes that mean "this caller may not do that": the call becomes ``not_checked``.
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
+#: Error codes that mean the credentials themselves are bad: nothing can be checked.
+_BAD_CREDENTIALS = frozenset(
+    {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "ExpiredToken",
+     "ExpiredTokenException", "AuthFailure", "InvalidAccessKeyId"}
+)
+
+#: client name → IAM action prefix (CloudWatch's endpoint is ``monitoring``, its actions ``cloudwatch:``).
+SERVICES = {
+    "eks": "eks",
+    "iam": "iam",
+    "ec2": "ec2",
+    "autoscaling": "autoscaling",
+    "cloudwatch": "cloudwatch",
+}
+
+
+class Forbidden(Exception):
+    """A call was denied (AccessDenied / UnauthorizedOperation); ``action`` names it."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(action)
+        self.action = action
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of a ClientError (``NoSuchEntity``, ``AccessDenied``...)."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most ``size`` items."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class AwsClients:
+    """The clients one scan uses, with call counting and error translation.
+
+    Args:
+        session: a boto3 session (default credential chain when ``None``).
+        region: the region to call.
+        endpoint_url: one endpoint for every service (an emulator); boto3 also honours
+            ``AWS_ENDPOINT_URL`` by itself.
+        max_workers: threads for independent calls.
+        max_attempts: retry attempts per call (botocore standard retry mode).
+    """
+
+    def __init__(
+        self,
+        session: boto3.Session | None,
+        region: str,
+        *,
+        endpoint_url: str | None = None,
+        max_workers: int = 8,
+        max_attempts: int = 5,
+    ) -> None:
+        self.session = session or boto3.Session()
+        self.region = region
+        self.max_workers = max(1, max_workers)
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._memo: dict[Any, Future[Any]] = {}
+        config = Config(
+            region_name=region,
+            retries={"mode": "standard", "max_attempts": max_attempts},
+            connect_timeout=10,
+            read_timeout=30,
+            max_pool_connections=max(10, self.max_workers * 2),
+            user_agent_extra="r2c_clouds",
+        )
+        self._clients: dict[str, Any] = {}
+        for name, prefix in SERVICES.items():
+            kwargs: dict[str, Any] = {"config": config, "region_name": region}
+            if endpoint_url:
+                kwargs["endpoint_url"] = endpoint_url
+            try:
+                client = self.session.client(name, **kwargs)
+            except NoRegionError as exc:  # pragma: no cover - region is always passed
+                raise BadInputError("AWS: no region (pass --region)") from exc
+            client.meta.events.register("before-call", self._counter(prefix))
+            self._clients[name] = client
+
+    def _counter(self, prefix: str) -> Callable[..., None]:
+        def count(model: Any, **_: Any) -> None:
+            with self._lock:
+                self._counts[f"{prefix}:{model.name}"] += 1
+
+        return count
+
+    def client(self, name: str) -> Any:
+        """The client for ``eks``, ``iam``, ``ec2``, ``autoscaling`` or ``cloudwatch``."""
+        return self._clients[name]
+
+    def api_calls(self) -> dict[str, int]:
+        """Calls made so far, per operation."""
+        with self._lock:
+            return dict(sorted(self._counts.items()))
+
+    # ------------------------------------------------------------------ calls
+
+    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """One API call, errors translated.
+
+        Raises:
+            Forbidden: the call was denied.
+            CloudUnreachableError: no credentials, bad credentials, endpoint unreachable.
+            botocore.exceptions.ClientError: any other API error (``NoSuchEntity``...).
+        """
+        method = getattr(self._clients[service], operation)
+        with self.translated(service, operation):
+            result: dict[str, Any] = method(**params)
+        return result
+
+    def pages(self, service: str, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """The pages of a paginated call, errors translated like :meth:`call`."""
+        paginator = self._clients[service].get_paginator(operation)
+        with self.translated(service, operation):
+            yield from paginator.paginate(**params)
+
+    def translated(self, service: str, operation: str) -> _Translate:
+        """A context manager turning botocore errors into Forbidden / CloudUnreachableError."""
+        return _Translate(SERVICES[service], self._clients[service], operation)
+
+    # ------------------------------------------------------------------ concurrency and memo
+
+    def parallel(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``fn`` over ``items`` on up to ``max_workers`` threads, results in order."""
+        todo = list(items)
+        if len(todo) <= 1 or self.max_workers == 1:
+            return [fn(x) for x in todo]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo)), thread_name_prefix="r2c-aws") as pool:
+            return list(pool.map(fn, todo))
+
+    def once(self, key: Any, fn: Callable[[], T]) -> T:
+        """``fn()`` computed once per scan for ``key``, even when several loops ask at once
+        (the others wait for the first); its exception is re-raised to every caller."""
+        with self._lock:
+            fut = self._memo.get(key)
+            owner = fut is None
+            if fut is None:
+                fut = Future()
+                self._memo[key] = fut
+        if owner:
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:
+                fut.set_exception(exc)
+        result: T = fut.result()
+        return result
+
+
+class _Translate:
+    def __init__(self, prefix: str, client: Any, operation: str) -> None:
+        self.prefix = prefix
+        self.client = client
+        self.operation = operation
+
+    def action(self) -> str:
+        op = self.client.meta.method_to_api_mapping.get(self.operation, self.operation)
+        return f"{self.prefix}:{op}"
+
+    def __enter__(self) -> _Translate:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
+        if exc is None:
+            return False
+        if isinstance(exc, ClientError):
+            code = error_code(exc)
+            if code in DENIED_CODES:
+                raise Forbidden(self.action()) from exc
+            if code in _BAD_CREDENTIALS:
+                raise CloudUnreachableError(
+                    f"AWS rejected the credentials ({code}) calling {self.action()}",
+                    remediation="check AWS_PROFILE / AWS_ACCESS_KEY_ID or run `aws sso login`",
+                ) from exc
+            return False
+        if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+            raise CloudUnreachableError(
+                "AWS: no credentials found (environment, shared config/SSO profile or instance role)",
+                remediation="set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+            ) from exc
+        if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError)):
+            where = self.client.meta.endpoint_url
+            raise CloudUnreachableError(
+                f"AWS endpoint {where} cannot be reached ({self.action()}): {exc}",
+            ) from exc
+        return False

@@ -1,0 +1,125 @@
+"""Facts several loops share, fetched once per scan: the EKS cluster, its managed node
+groups, and subnets (by id, batched)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import frozen
+from botocore.exceptions import ClientError
+
+from r2c_clouds.providers.aws._client import AwsClients, chunks, error_code
+
+__all__ = ["ClusterInfo", "Nodegroups", "cluster_info", "nodegroups", "subnets"]
+
+#: DescribeSubnets SubnetIds per call (MaxResults tops out at 1000; keep under EC2's 200 filter values).
+SUBNET_CHUNK = 200
+
+
+@frozen
+class ClusterInfo:
+    """What ``eks:DescribeCluster`` says about the cluster (``None`` when it does not exist)."""
+
+    name: str
+    arn: str
+    account: str | None
+    partition: str
+    issuer: str | None
+    vpc_id: str | None
+    subnet_ids: tuple[str, ...]
+    raw: dict[str, Any]
+
+
+@frozen
+class Nodegroups:
+    """The cluster's managed node groups (``eks:DescribeNodegroup`` each)."""
+
+    groups: tuple[dict[str, Any], ...]
+
+
+def cluster_info(clients: AwsClients, name: str) -> ClusterInfo | None:
+    """DescribeCluster once per scan; ``None`` if EKS has no such cluster.
+
+    Raises:
+        Forbidden: DescribeCluster was denied.
+    """
+
+    def fetch() -> ClusterInfo | None:
+        try:
+            c = clients.call("eks", "describe_cluster", name=name)["cluster"]
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+        arn = str(c.get("arn", ""))
+        parts = arn.split(":")
+        vpc = c.get("resourcesVpcConfig", {}) or {}
+        issuer = ((c.get("identity") or {}).get("oidc") or {}).get("issuer")
+        return ClusterInfo(
+            name=name,
+            arn=arn,
+            account=parts[4] if len(parts) > 4 and parts[4] else None,
+            partition=parts[1] if len(parts) > 1 and parts[1] else "aws",
+            issuer=str(issuer) if issuer else None,
+            vpc_id=vpc.get("vpcId"),
+            subnet_ids=tuple(vpc.get("subnetIds", []) or ()),
+            raw=c,
+        )
+
+    return clients.once(("cluster", name), fetch)
+
+
+def nodegroups(clients: AwsClients, cluster: str) -> Nodegroups:
+    """ListNodegroups (paginated) and DescribeNodegroup per group, concurrently, once per scan.
+
+    Raises:
+        Forbidden: either call was denied.
+    """
+
+    def fetch() -> Nodegroups:
+        names: list[str] = []
+        for page in clients.pages("eks", "list_nodegroups", clusterName=cluster):
+            names.extend(page.get("nodegroups", []))
+
+        def describe(ng: str) -> dict[str, Any] | None:
+            try:
+                out: dict[str, Any] = clients.call("eks", "describe_nodegroup", clusterName=cluster,
+                                                   nodegroupName=ng)["nodegroup"]
+            except ClientError as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return None  # deleted between list and describe
+                raise
+            return out
+
+        groups = [g for g in clients.parallel(describe, sorted(set(names))) if g is not None]
+        return Nodegroups(tuple(groups))
+
+    return clients.once(("nodegroups", cluster), fetch)
+
+
+def subnets(clients: AwsClients, ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """DescribeSubnets for ``ids`` with a ``subnet-id`` filter (unknown ids are simply absent),
+    chunked, cached per id set.
+
+    Raises:
+        Forbidden: DescribeSubnets was denied.
+    """
+    wanted = tuple(sorted(set(ids)))
+
+    def fetch() -> dict[str, dict[str, Any]]:
+        def one(chunk: tuple[str, ...]) -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = []
+            for page in clients.pages("ec2", "describe_subnets",
+                                      Filters=[{"Name": "subnet-id", "Values": list(chunk)}]):
+                out.extend(page.get("Subnets", []))
+            return out
+
+        found: dict[str, dict[str, Any]] = {}
+        for batch in clients.parallel(one, [tuple(c) for c in chunks(wanted, SUBNET_CHUNK)]):
+            for s in batch:
+                found[s["SubnetId"]] = s
+        return found
+
+    if not wanted:
+        return {}
+    return clients.once(("subnets", wanted), fetch)
