@@ -159,11 +159,12 @@ def network(clients: AwsClients, cluster_name: str, questions: NetworkQuestions)
         ))
 
     gateways: list[EgressGateway] = []
-    if info.vpc_id:
+    vpc_id = info.vpc_id or next((str(d["VpcId"]) for d in subnet_docs.values() if d.get("VpcId")), None)
+    if vpc_id:
         try:
-            nats = _nat_gateways(clients, info.vpc_id)
+            nats = _nat_gateways(clients, vpc_id)
             try:
-                routed = _routes(clients, info.vpc_id, set(subnet_ids))
+                routed = _routes(clients, vpc_id, set(subnet_ids))
             except Forbidden:
                 routed = {}
             nat_subnets = sorted({str(n["SubnetId"]) for n in nats if n.get("SubnetId")} - set(subnet_docs))
