@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ResourceNotFoundError
 
 from r2c_clouds.errors import BadInputError
 from r2c_clouds.loops import (
@@ -133,7 +134,13 @@ class AzureProvider:
                 cs = self.session.containerservice()
                 with translate(self.session.arm_endpoint):
                     if self.resource_group and self.cluster_name:
-                        self._mc = cs.managed_clusters.get(self.resource_group, self.cluster_name)
+                        try:
+                            self._mc = cs.managed_clusters.get(self.resource_group, self.cluster_name)
+                        except ResourceNotFoundError as exc:
+                            raise BadInputError(
+                                f"azure: managed cluster {self.cluster_name} not found in resource group "
+                                f"{self.resource_group} of subscription {self.session.subscription}"
+                            ) from exc
                     else:
                         want = (self.node_resource_group or "").lower()
                         for mc in cs.managed_clusters.list():

@@ -77,7 +77,7 @@ def arm_operation(method: str, url: str) -> str:
     verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}.get(method.upper(), "action")
     if verb == "action" and len(rest) % 2 == 0:
         # POST .../resource/listKeys: the last segment names the action.
-        return "/".join([namespace, *types, rest[-1]]) + "/action"
+        return "/".join([namespace, *rest[1:-1:2], rest[-1]]) + "/action"
     return "/".join([namespace, *types, verb])
 
 
@@ -285,10 +285,26 @@ def failure(what: str, exc: Exception) -> NotChecked:
     return NotChecked(what, f"{type(exc).__name__}: {exc}")
 
 
-def guarded(what: str, endpoint: str, fn: Callable[[], T]) -> T | NotChecked:
-    """Run one call; a refused or failed call becomes a ``not_checked`` entry for ``what``."""
+def guarded(what: str, endpoint: str, fn: Callable[[], T], *, missing_ok: bool = False) -> T | NotChecked:
+    """Run one call; a refused or failed call becomes a ``not_checked`` entry for ``what``.
+
+    Raises:
+        ResourceNotFoundError: 404 when ``missing_ok``, for the caller to report the resource as missing.
+        CloudUnreachableError: no credential, or the endpoint cannot be reached.
+    """
     try:
         with translate(endpoint):
             return fn()
+    except ResourceNotFoundError as exc:
+        if missing_ok:
+            raise
+        return NotChecked(what, f"{_operation_of(exc)}: not found ({exc.reason or 'HTTP 404'})")
     except (Forbidden, HttpResponseError) as exc:
         return failure(what, exc)
+
+
+def text(value: Any) -> str | None:
+    """An SDK enum or string as its wire value (``managedNATGateway``), ``None`` if unset."""
+    if value is None or value == "":
+        return None
+    return str(getattr(value, "value", value))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.loops import ComputeAnswer, ComputeQuestions
 from r2c_clouds.model.cloud import NetworkSettings, NodePool, NotChecked
-from r2c_clouds.providers.azure._client import guarded, zone_label
+from r2c_clouds.providers.azure._client import guarded, text, zone_label
 
 if TYPE_CHECKING:
     from r2c_clouds.providers.azure import AzureProvider
@@ -28,7 +28,7 @@ def node_pool(provider: AzureProvider, mc: Any, pool: Any) -> NodePool:
         min_size=pool.min_count,
         max_size=pool.max_count,
         desired_size=pool.count,
-        mode=str(pool.mode) if pool.mode is not None else None,
+        mode=text(pool.mode),
         autoscaling=bool(pool.enable_auto_scaling),
         instance_types=(pool.vm_size,) if pool.vm_size else (),
         taints=tuple(pool.node_taints or ()),
@@ -47,11 +47,11 @@ def settings_of(provider: AzureProvider, mc: Any) -> NetworkSettings:
     keda = wasp.keda if wasp is not None else None
     return NetworkSettings(
         provenance=provider.session.provenance(MC_READ, mc.id or ""),
-        outbound_type=str(net.outbound_type) if net is not None and net.outbound_type else None,
+        outbound_type=text(net.outbound_type) if net is not None else None,
         keda_enabled=bool(keda.enabled) if keda is not None else False,
         network_mtu=1500,
-        network_plugin=str(net.network_plugin) if net is not None and net.network_plugin else None,
-        network_plugin_mode=str(net.network_plugin_mode) if net is not None and net.network_plugin_mode else None,
+        network_plugin=text(net.network_plugin) if net is not None else None,
+        network_plugin_mode=text(net.network_plugin_mode) if net is not None else None,
     )
 
 

@@ -16,7 +16,7 @@ from azure.core.exceptions import ResourceNotFoundError
 
 from r2c_clouds.loops import StorageAnswer, StorageQuestions, VolumeRef
 from r2c_clouds.model.cloud import Disk, NotChecked
-from r2c_clouds.providers.azure._client import guarded, parse_resource_id, zone_label
+from r2c_clouds.providers.azure._client import guarded, parse_resource_id, text, zone_label
 
 if TYPE_CHECKING:
     from r2c_clouds.providers.azure import AzureProvider
@@ -31,14 +31,14 @@ GET_LIMIT = 3
 
 def disk_fact(provider: AzureProvider, handle: str, disk: Any) -> Disk:
     """A ``Disk`` model as the :class:`Disk` fact for the PV volume handle ``handle``."""
-    sku = str(disk.sku.name) if disk.sku is not None and disk.sku.name else None
+    sku = text(disk.sku.name) if disk.sku is not None else None
     zrs = bool(sku and sku.upper().endswith("_ZRS"))
     return Disk(
         volume_handle=handle,
         provenance=provider.session.provenance(DISKS_READ, disk.id or handle),
         zones=() if zrs else tuple(zone_label(disk.location, z) for z in (disk.zones or ())),
         sku=sku,
-        state=str(disk.disk_state) if disk.disk_state else None,
+        state=text(disk.disk_state),
         zone_redundant=zrs,
         attached_to=tuple(x for x in (disk.managed_by, *(disk.managed_by_extended or ())) if x),
     )
@@ -57,7 +57,7 @@ def _group(provider: AzureProvider, rg: str, refs: list[VolumeRef]) -> tuple[lis
         for ref in refs:
             name = parse_resource_id(ref.volume_handle).get("name", "")
             try:
-                got = guarded("disks", s.arm_endpoint, partial(compute.disks.get, rg, name))
+                got = guarded("disks", s.arm_endpoint, partial(compute.disks.get, rg, name), missing_ok=True)
             except ResourceNotFoundError:
                 disks.append(_missing(provider, ref.volume_handle))
                 continue
@@ -67,7 +67,7 @@ def _group(provider: AzureProvider, rg: str, refs: list[VolumeRef]) -> tuple[lis
                 disks.append(disk_fact(provider, ref.volume_handle, got))
         return disks, fails
     try:
-        listed = guarded("disks", s.arm_endpoint, lambda: list(compute.disks.list_by_resource_group(rg)))
+        listed = guarded("disks", s.arm_endpoint, lambda: list(compute.disks.list_by_resource_group(rg)), missing_ok=True)
     except ResourceNotFoundError:
         listed = []
     if isinstance(listed, NotChecked):

@@ -1,0 +1,340 @@
+"""The Azure provider over replayed ARM HTTP: the real azure-mgmt-* clients (pipelines,
+serialization, paging, retry) run under azure-core's RequestsTransport, intercepted by
+``responses``; a fake TokenCredential stands in for Entra ID."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from arm_world_azure import CLUSTER_ID, DISK_ID, NODE_RG, RG, SUB, SUBNET_ID, ArmWorld
+from azure.core.credentials import AccessToken
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import AzureCliCredential, CredentialUnavailableError, EnvironmentCredential
+
+import r2c_clouds as r2c
+from r2c_clouds.demo._build import aks as demo
+from r2c_clouds.errors import BadInputError, CloudUnreachableError
+from r2c_clouds.loops import StorageQuestions, VolumeRef
+from r2c_clouds.model.cloud import NotChecked
+from r2c_clouds.providers import gather_facts
+from r2c_clouds.providers.azure import AzureProvider
+from r2c_clouds.providers.azure._client import arm_operation, make_credential
+
+ROOT = Path(__file__).resolve().parents[3]
+#: Every ARM operation any test in this module sent (checked against the documented role).
+SENT: set[str] = set()
+
+
+class FakeCredential:
+    """A TokenCredential that records the scopes asked for."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.scopes: list[str] = []
+        self.fail = fail
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        if self.fail is not None:
+            raise self.fail
+        self.scopes.extend(scopes)
+        return AccessToken("fake-arm-token", int(time.time()) + 3600)
+
+
+@pytest.fixture
+def arm() -> Iterator[tuple[responses.RequestsMock, list[ArmWorld]]]:
+    """A RequestsMock whose callbacks route to the ArmWorld a test installs."""
+    worlds: list[ArmWorld] = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps, worlds
+    for w in worlds:
+        SENT.update(w.operations)
+
+
+def install(arm: tuple[responses.RequestsMock, list[ArmWorld]], world: ArmWorld) -> ArmWorld:
+    rsps, worlds = arm
+    worlds.append(world)
+    pattern = re.compile(re.escape(world.base) + r"/.*")
+
+    def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+        return world.handle(request.method, request.url)
+
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        rsps.add_callback(method, pattern, callback=callback)
+    return world
+
+
+def provider(cred: FakeCredential | None = None, **options: Any) -> AzureProvider:
+    options.setdefault("subscription", SUB)
+    options.setdefault("resource_group", RG)
+    options.setdefault("cluster_name", demo.NAME)
+    return AzureProvider(cred or FakeCredential(), **options)
+
+
+def findings(report: r2c.Report) -> set[tuple[str, str]]:
+    return {(f.rule, str(f.subject)) for f in report.findings}
+
+
+# ----------------------------------------------------------------------------- end to end
+
+
+def test_azure_live_scan_matches_recorded_facts(arm: Any) -> None:
+    cluster = r2c.demo("aks")
+    world = install(arm, ArmWorld())
+    live = r2c.scan(cluster, cloud=AzureProvider.for_cluster(cluster, credential=FakeCredential()))
+    recorded = r2c.scan(cluster, cloud="recorded")
+    assert findings(live) == findings(recorded)
+    assert ("identity.trust-mismatch", "ServiceAccount/payments/ledger") in findings(live)
+    # auto-detected from the node label: one (paged) list of managed clusters, then no GET
+    assert world.operations.count("Microsoft.ContainerService/managedClusters/read") == 2
+    assert live.facts is not None and live.facts.cluster_name == demo.NAME and live.facts.region == "westeurope"
+
+
+def test_azure_facts_shape(arm: Any) -> None:
+    install(arm, ArmWorld())
+    cluster = r2c.demo("aks")
+    facts = gather_facts(provider(), cluster)
+    pools = {p.name: p for p in facts.node_pools}
+    assert pools["user"].zones == ("westeurope-2", "westeurope-3")
+    assert (pools["system"].mode, pools["system"].min_size, pools["system"].max_size) == ("System", 3, 5)
+    assert pools["system"].instance_types == ("Standard_D4ds_v5",) and pools["system"].autoscaling is True
+    ledger = facts.binding("payments", "ledger")
+    assert ledger is not None and ledger.exists and not ledger.trusted
+    assert ledger.problems == (
+        "federated credential fic-ledger subject system:serviceaccount:payment:ledger does not match "
+        "system:serviceaccount:payments:ledger",
+    )
+    api = facts.binding("payments", "api")
+    assert api is not None and api.trusted and api.audiences == ("api://AzureADTokenExchange",)
+    assert facts.cluster_identity is not None and facts.cluster_identity.oidc_issuer == demo.ISSUER
+    assert facts.cluster_identity.workload_identity_enabled is True
+    disk = facts.disk(DISK_ID)
+    assert disk is not None and disk.zones == ("westeurope-1",) and not disk.zone_redundant and disk.sku == "Premium_LRS"
+    (gw,) = facts.egress_gateways
+    assert (gw.port_allocation_errors, gw.dropped_packets, gw.active_connections) == (2961.0, 4127.0, 61840.0)
+    assert gw.subnets == (SUBNET_ID,)
+    (sn,) = facts.subnets
+    assert (sn.subnet_id, sn.available_ips, sn.total_ips) == (SUBNET_ID, 65522, 65531)
+    assert facts.network is not None and facts.network.outbound_type == "managedNATGateway"
+    assert facts.network.keda_enabled is False and facts.network.network_plugin_mode == "overlay"
+    (ra,) = facts.registry_access
+    assert ra.registry == "paymentsacr.azurecr.io" and ra.can_pull
+    assert facts.not_checked == ()
+    calls = facts.api_calls
+    assert calls["Microsoft.ContainerService/managedClusters/read"] == 1  # shared by the four loops
+    assert calls["Microsoft.ManagedIdentity/userAssignedIdentities/read"] == 2  # one sweep, two pages
+    assert calls["Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"] == 2
+    assert calls["Microsoft.ContainerService/managedClusters/agentPools/read"] == 2  # two pages
+
+
+def test_azure_fixed_trust_keda_on_no_findings(arm: Any) -> None:
+    install(arm, ArmWorld(keda=True, ledger_subject="system:serviceaccount:payments:ledger"))
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    rules = {rule for rule, _ in findings(report)}
+    assert "identity.trust-mismatch" not in rules
+    assert "compute.keda-not-enabled" not in rules
+    assert "identity.image-pull-auth" not in rules
+
+
+def test_azure_missing_acr_pull_fires_image_pull_auth(arm: Any) -> None:
+    install(arm, ArmWorld(acr_pull=False))
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    pulls = [f for f in report.findings if f.rule == "identity.image-pull-auth"]
+    assert pulls and all("AcrPull" in f.message for f in pulls)
+    assert report.facts is not None
+    (ra,) = report.facts.registry_access
+    assert not ra.can_pull and ra.missing == ("AcrPull",) and ra.principal == demo.KUBELET_IDENTITY
+
+
+def test_azure_identity_not_found(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    world.routes.pop(f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ManagedIdentity/"
+                     "userAssignedIdentities/id-ledger/federatedIdentityCredentials".lower())
+    path = f"/subscriptions/{SUB}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
+    world._paged(path, [[]])
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert ("identity.identity-not-found", "ServiceAccount/payments/ledger") in findings(report)
+    assert report.facts is not None
+    b = report.facts.binding("payments", "ledger")
+    assert b is not None and not b.exists
+
+
+def test_azure_workload_identity_disabled(arm: Any) -> None:
+    from arm_world_azure import managed_cluster
+
+    world = install(arm, ArmWorld())
+    world.set(CLUSTER_ID, managed_cluster(workload_identity=False))
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert "identity.workload-identity-not-enabled" in {rule for rule, _ in findings(report)}
+
+
+# ----------------------------------------------------------------------------- behaviour
+
+
+def test_azure_429_retry_after_is_honoured(arm: Any) -> None:
+    world = install(arm, ArmWorld(throttle_once=True))
+    facts = gather_facts(provider(), r2c.demo("aks"))
+    first = world.operations[0]
+    assert world.operations.count(first) >= 2  # the throttled request was sent again
+    assert facts.not_checked == ()
+    assert len(facts.node_pools) == 2 and facts.api_calls[first] >= 2
+
+
+def test_azure_403_becomes_not_checked(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    world.forbidden.add("Microsoft.Compute/disks/read")
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert report.facts is not None
+    assert NotChecked("disks", "forbidden: Microsoft.Compute/disks/read") in report.facts.not_checked
+    assert report.facts.disks == ()
+    assert len(report.facts.node_pools) == 2  # the scan went on
+
+
+def test_azure_403_on_metrics_names_the_permission(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    world.forbidden.add("Microsoft.Insights/metrics/read")
+    facts = gather_facts(provider(), r2c.demo("aks"))
+    assert NotChecked("egress_gateways", "forbidden: Microsoft.Insights/metrics/read") in facts.not_checked
+    assert len(facts.egress_gateways) == 1, (facts.not_checked, world.operations)
+    assert facts.egress_gateways[0].port_allocation_errors is None
+
+
+def test_azure_user_assigned_nat_gateway_found_through_subnet(arm: Any) -> None:
+    world = install(arm, ArmWorld(user_nat=True))
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert report.facts is not None
+    (gw,) = report.facts.egress_gateways
+    assert gw.gateway_id == demo.NAT_ID and gw.port_allocation_errors == 2961.0
+    assert "Microsoft.Network/virtualNetworks/subnets/read" in world.operations
+    assert "Microsoft.Network/virtualNetworks/read" not in world.operations  # pools name their subnet
+    assert any(f.rule == "network.nat-saturation" for f in report.findings)
+
+
+def test_azure_missing_disk_reported_not_existing(arm: Any) -> None:
+    install(arm, ArmWorld())
+    gone = DISK_ID.rsplit("/", 1)[0] + "/pvc-00000000-0000-4000-8000-000000000000"
+    answer = provider().storage(StorageQuestions((VolumeRef("pv-gone", "disk.csi.azure.com", gone),)))
+    (d,) = answer.disks
+    assert d.volume_handle == gone and not d.exists
+
+
+def test_azure_many_disks_one_paged_list(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    base = f"/subscriptions/{SUB}/resourceGroups/{NODE_RG.lower()}/providers/Microsoft.Compute/disks"
+    disks = []
+    for i in range(5):
+        did = f"{base}/pvc-{i}"
+        disks.append({"id": did, "name": f"pvc-{i}", "type": "Microsoft.Compute/disks", "location": "westeurope",
+                      "zones": None if i == 4 else [str(i % 3 + 1)],
+                      "sku": {"name": "Premium_ZRS" if i == 4 else "Premium_LRS", "tier": "Premium"},
+                      "managedBy": f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Compute/"
+                                   f"virtualMachineScaleSets/aks-user-27182818-vmss/virtualMachines/{i}",
+                      "properties": {"diskSizeGB": 32, "diskState": "Attached", "creationData": {"createOption": "Empty"}}})
+    world._paged(base, [disks[:3], disks[3:]])
+    answer = provider().storage(StorageQuestions(tuple(
+        VolumeRef(f"pv-{i}", "disk.csi.azure.com", d["id"]) for i, d in enumerate(disks))))
+    by = {d.volume_handle.rsplit("/", 1)[-1]: d for d in answer.disks}
+    assert by["pvc-0"].zones == ("westeurope-1",) and by["pvc-0"].attached_to[0].endswith("/virtualMachines/0")
+    assert by["pvc-4"].zone_redundant and by["pvc-4"].zones == ()
+    assert world.operations.count("Microsoft.Compute/disks/read") == 2  # one list, two pages
+
+
+def test_azure_no_credential_is_unreachable(arm: Any) -> None:
+    install(arm, ArmWorld())
+    cred = FakeCredential(fail=CredentialUnavailableError("Please run 'az login' to set up an account"))
+    with pytest.raises(CloudUnreachableError, match="no usable credential.*az login"):
+        gather_facts(provider(cred), r2c.demo("aks"))
+    cred = FakeCredential(fail=ClientAuthenticationError("AADSTS7000215: Invalid client secret provided."))
+    with pytest.raises(CloudUnreachableError, match="AADSTS7000215"):
+        gather_facts(provider(cred), r2c.demo("aks"))
+
+
+def test_azure_unreachable_endpoint(arm: Any) -> None:
+    install(arm, ArmWorld())  # serves management.azure.com only
+    p = provider(arm_endpoint="https://arm.unreachable.example", client_kwargs={"retry_total": 0})
+    with pytest.raises(CloudUnreachableError, match="cannot reach https://arm.unreachable.example"):
+        gather_facts(p, r2c.demo("aks"))
+
+
+@pytest.mark.parametrize(("cloud", "endpoint"), [
+    ("AzureUSGovernment", "https://management.usgovcloudapi.net"),
+    ("AzureChinaCloud", "https://management.chinacloudapi.cn"),
+])
+def test_azure_sovereign_clouds(arm: Any, cloud: str, endpoint: str) -> None:
+    world = install(arm, ArmWorld(base=endpoint))
+    cred = FakeCredential()
+    facts = gather_facts(provider(cred, cloud=cloud), r2c.demo("aks"))
+    assert len(facts.node_pools) == 2 and world.operations
+    assert set(cred.scopes) == {f"{endpoint}/.default"}
+
+
+def test_azure_custom_arm_endpoint_derives_scope(arm: Any) -> None:
+    world = install(arm, ArmWorld(base="https://management.local.azurestack.external"))
+    cred = FakeCredential()
+    facts = gather_facts(provider(cred, arm_endpoint="https://management.local.azurestack.external/"), r2c.demo("aks"))
+    assert facts.cluster_name == demo.NAME and world.operations
+    assert set(cred.scopes) == {"https://management.local.azurestack.external/.default"}
+
+
+def test_azure_options_and_credentials() -> None:
+    assert isinstance(make_credential("cli", "login.microsoftonline.com"), AzureCliCredential)
+    assert isinstance(make_credential("environment", "login.microsoftonline.com"), EnvironmentCredential)
+    with pytest.raises(BadInputError, match="--azure-credential 'token'"):
+        make_credential("token", "login.microsoftonline.com")
+    with pytest.raises(BadInputError, match="unknown Azure cloud"):
+        AzureProvider(FakeCredential(), subscription=SUB, resource_group=RG, cluster_name="c", cloud="AzureGermany")
+    with pytest.raises(BadInputError, match="no subscription"):
+        AzureProvider(FakeCredential(), resource_group=RG, cluster_name="c")
+
+
+def test_azure_for_cluster_detects_subscription_and_node_rg() -> None:
+    p = AzureProvider.for_cluster(r2c.demo("aks"), credential=FakeCredential())
+    assert p.session.subscription == SUB and p.node_resource_group == NODE_RG
+    assert p.resource_group is None  # found by listing managed clusters, lazily
+
+
+def test_azure_arm_operation_names() -> None:
+    assert arm_operation("GET", f"https://management.azure.com{CLUSTER_ID}/agentPools?api-version=2026-08-01") == (
+        "Microsoft.ContainerService/managedClusters/agentPools/read")
+    assert arm_operation("GET", f"https://management.azure.com/subscriptions/{SUB}/resourceGroups/{RG}") == (
+        "Microsoft.Resources/resourceGroups/read")
+    assert arm_operation("POST", f"https://management.azure.com{CLUSTER_ID}/listClusterUserCredential") == (
+        "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action")
+
+
+def test_azure_sdk_not_imported_by_core() -> None:
+    code = ("import sys, r2c_clouds, r2c_clouds.providers, r2c_clouds.cli\n"
+            "bad = sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.'))\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# ----------------------------------------------------------------------------- least privilege
+
+
+def documented_actions() -> set[str]:
+    text = (ROOT / "docs" / "providers" / "azure.md").read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", text, re.S)
+    assert block is not None, "docs/providers/azure.md has no custom role JSON"
+    import json
+
+    role = json.loads(block.group(1))
+    return set(role["Actions"])
+
+
+def test_azure_sends_only_documented_actions(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    cluster = r2c.demo("aks")
+    gather_facts(AzureProvider.for_cluster(cluster, credential=FakeCredential()), cluster)
+    other = install(arm, ArmWorld(base="https://management.usgovcloudapi.net", user_nat=True))
+    gather_facts(provider(cloud="AzureUSGovernment"), cluster)
+    sent = set(world.operations) | set(other.operations) | SENT
+    assert sent - documented_actions() == set()
+    # and the role holds nothing the plugin never sends
+    assert documented_actions() - sent == set()
