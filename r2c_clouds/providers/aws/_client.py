@@ -1,5 +1,5 @@
 """boto3 clients for one scan: created up front (clients are thread-safe, sessions are not),
-standard-mode retries, per-operation call counting through botocore's ``before-call`` event,
+standard-mode retries, per-operation call counting through botocore's ``before-parameter-build`` event,
 a per-scan memo, and the translation of AWS errors into what a scan reports.
 """
 
@@ -111,7 +111,9 @@ class AwsClients:
                 client = self.session.client(name, **kwargs)
             except NoRegionError as exc:  # pragma: no cover - region is always passed
                 raise BadInputError("AWS: no region (pass --region)") from exc
-            client.meta.events.register("before-call", self._counter(prefix))
+            # before-parameter-build fires once per API call (every page, no retries) and, unlike
+            # before-call, before any handler (a Stubber) can answer the call itself.
+            client.meta.events.register("before-parameter-build", self._counter(prefix))
             self._clients[name] = client
 
     def _counter(self, prefix: str) -> Callable[..., None]:

@@ -1,0 +1,335 @@
+"""The AWS provider through the real boto3 code path against moto's server (see conftest),
+with botocore's Stubber where moto lacks the operation (EKS Pod Identity) or to answer
+AccessDenied."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aws_world import CLUSTER, LAB, REGION, World
+from botocore.stub import Stubber
+from factories import cluster, meta, node
+
+from r2c_clouds.errors import BadInputError, CloudUnreachableError
+from r2c_clouds.loops import (
+    ComputeQuestions,
+    IdentityQuestions,
+    NetworkQuestions,
+    StorageQuestions,
+    VolumeRef,
+    WorkloadIdentityRef,
+)
+from r2c_clouds.model.cloud import IdentityBinding
+from r2c_clouds.providers import make_provider
+from r2c_clouds.providers.aws import AwsProvider, _eks
+from r2c_clouds.providers.aws import identity as aws_identity
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "aws"
+ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def _provider(world: World, cluster_name: str = CLUSTER, **kw: Any) -> AwsProvider:
+    return AwsProvider(boto3.Session(region_name=REGION), cluster_name=cluster_name, region=REGION,
+                       endpoint_url=world.endpoint, **kw)
+
+
+def _irsa(ns: str, sa: str, role: str, audience: str | None = None) -> WorkloadIdentityRef:
+    return WorkloadIdentityRef(ns, sa, "irsa", role, audience=audience)
+
+
+def _bindings(world: World, *refs: WorkloadIdentityRef, **kw: Any) -> dict[tuple[str, str], IdentityBinding]:
+    answer = _provider(world, **kw).identity(IdentityQuestions(service_accounts=refs))
+    return {(b.namespace, b.service_account): b for b in answer.bindings}
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def test_cluster_identity_names_the_issuer_and_the_registered_oidc_provider(world: World) -> None:
+    answer = _provider(world).identity(IdentityQuestions())
+    ci = answer.cluster_identity
+    assert ci is not None
+    assert ci.oidc_issuer == world.issuer
+    assert ci.oidc_provider_registered is True and ci.workload_identity_enabled is True
+    assert ci.provenance.resource_id == f"arn:aws:eks:{REGION}:123456789012:cluster/{CLUSTER}"
+
+
+def test_irsa_trust_cases_as_iam_would_judge_them(world: World) -> None:
+    r = world.roles
+    got = _bindings(
+        world,
+        _irsa("shop", "checkout", r["shop-prod-checkout"]),
+        _irsa("shop", "api", r["payments-api"]),  # trust admits payments:api
+        _irsa("payments", "worker", r["payments-any"]),  # StringLike payments:*
+        _irsa("shop", "cart", r["wrong-audience"]),
+        _irsa("shop", "intruder", r["denied"]),
+        _irsa("shop", "web", r["denied"]),
+        _irsa("shop", "search", r["other-cluster"]),
+        _irsa("shop", "ghost", "arn:aws:iam::123456789012:role/does-not-exist"),
+        _irsa("shop", "typo", "arn:aws:iam::123456789012:user/alice"),
+    )
+    assert got[("shop", "checkout")].trusted and got[("shop", "checkout")].exists
+    api = got[("shop", "api")]
+    assert api.exists and not api.trusted
+    assert api.problems == ("trust policy admits system:serviceaccount:payments:api but not system:serviceaccount:shop:api",)
+    assert got[("payments", "worker")].trusted
+    assert got[("payments", "worker")].trust_subjects == ("system:serviceaccount:payments:*",)
+    cart = got[("shop", "cart")]
+    assert not cart.trusted and cart.problems == ("audience condition sts.amazon.com does not match sts.amazonaws.com",)
+    assert not got[("shop", "intruder")].trusted  # the explicit Deny (keys in upper case) wins
+    assert got[("shop", "web")].trusted
+    assert not got[("shop", "search")].trusted
+    assert "not this cluster's OIDC provider" in got[("shop", "search")].problems[0]
+    ghost = got[("shop", "ghost")]
+    assert not ghost.exists and ghost.problems == ("role does-not-exist does not exist in account 123456789012",)
+    assert not got[("shop", "typo")].exists
+
+
+def test_sa_audience_annotation_changes_the_expected_audience(world: World) -> None:
+    got = _bindings(world, _irsa("shop", "cart", world.roles["wrong-audience"], audience="sts.amazon.com"))
+    cart = got[("shop", "cart")]
+    assert not cart.trusted  # the trust now matches, but IAM's OIDC provider does not list that audience
+    assert cart.problems == ("the IAM OIDC provider does not list audience sts.amazon.com (client ids: sts.amazonaws.com)",)
+
+
+def test_roles_are_fetched_once_each_however_many_service_accounts_name_them(world: World) -> None:
+    refs = [_irsa(f"ns{i}", "app", world.roles["payments-any"]) for i in range(30)]
+    refs.append(_irsa("payments", "a", world.roles["payments-api"]))
+    p = _provider(world)
+    p.identity(IdentityQuestions(service_accounts=tuple(refs)))
+    assert p.api_calls()["iam:GetRole"] == 2
+
+
+def test_many_roles_use_one_account_sweep(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aws_identity, "SWEEP_THRESHOLD", 1)
+    p = _provider(world)
+    answer = p.identity(IdentityQuestions(service_accounts=(
+        _irsa("shop", "checkout", world.roles["shop-prod-checkout"]),
+        _irsa("shop", "api", world.roles["payments-api"]),
+        _irsa("shop", "ghost", "arn:aws:iam::123456789012:role/does-not-exist"),
+    )))
+    calls = p.api_calls()
+    assert "iam:GetRole" not in calls and calls["iam:GetAccountAuthorizationDetails"] == 1
+    got = {(b.namespace, b.service_account): b for b in answer.bindings}
+    assert got[("shop", "checkout")].trusted and not got[("shop", "api")].trusted
+    assert not got[("shop", "ghost")].exists
+
+
+def test_node_role_without_ecr_read_cannot_pull(world: World) -> None:
+    answer = _provider(world, LAB).identity(IdentityQuestions(registries=(ECR, "docker.io")))
+    by_pool = {ra.node_pool: ra for ra in answer.registry_access}
+    assert set(by_pool) == {"bare", "gpu"}  # docker.io is not ECR: not asked
+    bare = by_pool["bare"]
+    assert not bare.can_pull and bare.principal == world.bare_node_role
+    assert bare.missing == ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")  # its inline policy grants the token
+    assert by_pool["gpu"].can_pull and by_pool["gpu"].missing == ()  # AmazonEC2ContainerRegistryReadOnly
+
+
+def test_pod_identity_associations_from_recorded_responses(world: World) -> None:
+    """moto has no Pod Identity API: the EKS calls are answered by botocore's Stubber with
+    the documented response shapes recorded under tests/data/aws/<test>/."""
+    p = _provider(world)
+    _eks.cluster_info(p.clients, CLUSTER)  # DescribeCluster from moto, before the stub takes over EKS
+    here = DATA / "test_pod_identity_associations"
+    eks = p.clients.client("eks")
+    with Stubber(eks) as stub:
+        stub.add_response("list_pod_identity_associations",
+                          json.loads((here / "eks.ListPodIdentityAssociations_1.json").read_text()),
+                          {"clusterName": CLUSTER})
+        stub.add_response("list_pod_identity_associations",
+                          json.loads((here / "eks.ListPodIdentityAssociations_2.json").read_text()),
+                          {"clusterName": CLUSTER, "nextToken": "eyJhc3NvY2lhdGlvbklkIjoiYS0xYjJjM2Q0ZTVmNmE3YjhjOSJ9"})
+        for i in (1, 2):
+            stub.add_response("describe_pod_identity_association",
+                              json.loads((here / f"eks.DescribePodIdentityAssociation_{i}.json").read_text()))
+        answer = p.identity(IdentityQuestions(unannotated_service_accounts=(("shop", "cart"), ("shop", "search"))))
+        stub.assert_no_pending_responses()
+    got = {(b.namespace, b.service_account): b for b in answer.bindings}
+    assert set(got) == {("shop", "cart"), ("shop", "search")}  # batch/report-writer runs no pod: not described
+    assert got[("shop", "cart")].mechanism == "eks-pod-identity" and got[("shop", "cart")].trusted
+    search = got[("shop", "search")]
+    assert not search.trusted
+    assert search.problems == ("trust policy does not allow pods.eks.amazonaws.com to sts:TagSession",)
+    assert p.api_calls()["eks:DescribePodIdentityAssociation"] == 2
+    assert p.api_calls()["eks:ListPodIdentityAssociations"] == 2
+
+
+def test_moto_without_pod_identity_is_reported_not_fatal(world: World) -> None:
+    answer = _provider(world).identity(IdentityQuestions(unannotated_service_accounts=(("shop", "cart"),)))
+    assert [nc.what for nc in answer.not_checked] == ["pod_identity"]
+    assert answer.cluster_identity is not None and answer.cluster_identity.oidc_provider_registered
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def test_node_groups_zones_bounds_and_the_absent_auto_scaling_group(world: World) -> None:
+    answer = _provider(world, LAB, autoscaler=True).compute(ComputeQuestions())
+    pools = {p.name: p for p in answer.node_pools}
+    assert pools["bare"].zones == ("us-east-1a",)
+    assert (pools["bare"].min_size, pools["bare"].max_size, pools["bare"].desired_size) == (1, 4, 2)
+    assert pools["bare"].autoscaling is True
+    gpu = pools["gpu"]  # no ASG: the node group's subnets and scaling config
+    assert gpu.zones == ("us-east-1c",) and gpu.taints == ("nvidia.com/gpu=true:NoSchedule",)
+    assert gpu.labels == (("workload", "gpu"),) and gpu.node_identity == world.roles["shop-prod-node-role"]
+    assert [nc.what for nc in answer.not_checked] == ["autoscaling_groups"]
+    assert "gpu" in answer.not_checked[0].reason
+
+
+def test_domino_node_groups_one_zone_each(world: World) -> None:
+    p = _provider(world)
+    pools = {x.name: x for x in p.compute(ComputeQuestions()).node_pools}
+    assert pools["workers-us-east-1a"].zones == ("us-east-1a",) and pools["workers-us-east-1a"].max_size == 3
+    assert pools["workers-us-east-1b"].zones == ("us-east-1b",) and pools["workers-us-east-1b"].max_size == 6
+    calls = p.api_calls()
+    assert calls["eks:DescribeNodegroup"] == 2 and calls["autoscaling:DescribeAutoScalingGroups"] == 1
+
+
+# --------------------------------------------------------------------------- network
+
+
+def test_nat_gateway_metrics_zones_and_routed_subnets(world: World) -> None:
+    p = _provider(world)
+    answer = p.network(NetworkQuestions(window_minutes=60))
+    gws = {g.gateway_id: g for g in answer.egress_gateways}
+    busy, quiet = gws[world.nats["1b"]], gws[world.nats["1a"]]
+    assert busy.port_allocation_errors == 1834.0 and busy.dropped_packets == 2211.0
+    assert busy.active_connections == 54012.0  # Maximum, not Sum
+    assert busy.zone == "us-east-1b" and busy.subnets == (world.subnets["1b"],)
+    assert quiet.port_allocation_errors == 0.0 and quiet.zone == "us-east-1a"
+    assert busy.connection_attempts is None  # no datapoints: not reported
+    assert p.api_calls()["cloudwatch:GetMetricData"] == 1
+
+
+def test_subnets_report_free_ips(world: World) -> None:
+    answer = _provider(world, LAB).network(NetworkQuestions())
+    subnets = {s.subnet_id: s for s in answer.subnets}
+    tiny = subnets[world.subnets["tiny-1c"]]
+    assert (tiny.cidr, tiny.total_ips, tiny.zone) == ("10.0.66.0/28", 11, "us-east-1c")
+    assert tiny.available_ips is not None and tiny.available_ips <= 11
+    assert subnets[world.subnets["1a"]].available_ips is not None
+    assert subnets[world.subnets["1a"]].available_ips > 8000  # type: ignore[operator]
+    assert answer.settings is not None and answer.settings.network_plugin == "vpc-cni"
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def test_volumes_in_two_zones_and_an_unknown_one(world: World) -> None:
+    vols = (*world.volumes.values(), "vol-0123456789abcdef0")
+    answer = _provider(world).storage(StorageQuestions(tuple(
+        VolumeRef(f"pv-{v}", "ebs.csi.aws.com", v) for v in vols)))
+    disks = {d.volume_handle: d for d in answer.disks}
+    assert disks[world.volumes["cache-1a"]].zones == ("us-east-1a",)
+    assert disks[world.volumes["data-1b"]].zones == ("us-east-1b",)
+    assert disks[world.volumes["data-1b"]].sku == "gp3"
+    assert not disks["vol-0123456789abcdef0"].exists
+
+
+def test_volumes_are_described_200_per_call(world: World) -> None:
+    p = _provider(world)
+    sizes: list[int] = []
+    p.clients.client("ec2").meta.events.register(
+        "before-parameter-build.ec2.DescribeVolumes",
+        lambda params, **_: sizes.append(len(params["Filters"][0]["Values"])))
+    refs = [VolumeRef(f"pv{i}", "ebs.csi.aws.com", f"vol-{i:017x}") for i in range(450)]
+    refs.append(VolumeRef("pv-real", "kubernetes.io/aws-ebs", world.volumes["orders-1a"]))
+    refs.append(VolumeRef("pv-nfs", "nfs.csi.k8s.io", "server:/export"))
+    answer = p.storage(StorageQuestions(tuple(refs)))
+    assert sorted(sizes) == [51, 200, 200]
+    assert p.api_calls()["ec2:DescribeVolumes"] == 3
+    assert sum(d.exists for d in answer.disks) == 1 and len(answer.disks) == 451
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_access_denied_becomes_not_checked_and_the_scan_goes_on(world: World) -> None:
+    """AccessDenied is answered by botocore's Stubber (a ClientError), not by moto."""
+    p = _provider(world)
+    with Stubber(p.clients.client("ec2")) as stub:
+        stub.add_client_error("describe_volumes", service_error_code="UnauthorizedOperation",
+                              service_message="You are not authorized to perform this operation.",
+                              http_status_code=403)
+        answer = p.storage(StorageQuestions((VolumeRef("pv", "ebs.csi.aws.com", world.volumes["cache-1a"]),)))
+    assert answer.disks == ()
+    assert [(nc.what, nc.reason) for nc in answer.not_checked] == [("disks", "forbidden: ec2:DescribeVolumes")]
+    with Stubber(p.clients.client("iam")) as stub:
+        stub.add_client_error("list_open_id_connect_providers", service_error_code="AccessDenied", http_status_code=403)
+        stub.add_client_error("get_role", service_error_code="AccessDenied", http_status_code=403)
+        ident = p.identity(IdentityQuestions(service_accounts=(_irsa("shop", "checkout", world.roles["shop-prod-checkout"]),)))
+    reasons = {(nc.what, nc.reason) for nc in ident.not_checked}
+    assert ("cluster_identity", "forbidden: iam:ListOpenIDConnectProviders") in reasons
+    assert ("identity_bindings", "forbidden: iam:GetRole") in reasons
+    assert p.compute(ComputeQuestions()).node_pools  # other loops still answer
+
+
+def test_no_credentials_is_cloud_unreachable(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    p = _provider(world)
+    with pytest.raises(CloudUnreachableError, match="no credentials found") as info:
+        p.storage(StorageQuestions((VolumeRef("pv", "ebs.csi.aws.com", world.volumes["cache-1a"]),)))
+    assert info.value.exit_code == 3 and "\n" not in str(info.value)
+
+
+def test_unreachable_endpoint_is_cloud_unreachable() -> None:
+    p = AwsProvider(boto3.Session(region_name=REGION), cluster_name=CLUSTER, region=REGION,
+                    endpoint_url="http://127.0.0.1:9", max_attempts=1)
+    with pytest.raises(CloudUnreachableError, match=r"AWS endpoint http://127.0.0.1:9 cannot be reached \(eks:DescribeCluster\)"):
+        p.network(NetworkQuestions())
+
+
+def test_unknown_cluster_is_reported_per_family(world: World) -> None:
+    answer = _provider(world, "no-such-cluster").network(NetworkQuestions())
+    assert {nc.what for nc in answer.not_checked} == {"egress_gateways", "subnets"}
+
+
+# --------------------------------------------------------------------------- detection and loading
+
+
+def _eks_node(name: str, zone: str, **labels: str) -> dict[str, Any]:
+    n: dict[str, Any] = node(name, zone=zone, provider_id=f"aws:///{zone}/i-0a1b2c3d4e5f60718")
+    n["metadata"]["labels"].update(labels)
+    return n
+
+
+def test_for_cluster_detects_region_and_name_from_nodes_and_the_cni() -> None:
+    eksctl = cluster([_eks_node("ip-10-0-1-1.ec2.internal", "eu-west-1b", **{"alpha.eksctl.io/cluster-name": "blue"})])
+    p = AwsProvider.for_cluster(eksctl)
+    assert p.describe() == ("blue", "eu-west-1")
+    cni = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": meta("aws-node", "kube-system"),
+           "spec": {"selector": {"matchLabels": {"k8s-app": "aws-node"}},
+                    "template": {"metadata": {"labels": {"k8s-app": "aws-node"}}, "spec": {"containers": [
+                        {"name": "aws-node", "image": "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.0",
+                         "env": [{"name": "CLUSTER_NAME", "value": "green"}]}]}}}}
+    plain = cluster([node("ip-10-0-1-1.us-west-2.compute.internal", zone="us-west-2c",
+                          provider_id="aws:///us-west-2c/i-0a1b2c3d4e5f60718"), cni])
+    assert AwsProvider.for_cluster(plain).describe() == ("green", "us-west-2")
+    assert AwsProvider.for_cluster(plain, cluster_name="red", region="us-east-2").describe() == ("red", "us-east-2")
+
+
+def test_for_cluster_without_a_name_asks_for_one() -> None:
+    bare = cluster([node("n1", zone="us-east-1a", provider_id="aws:///us-east-1a/i-0a1b2c3d4e5f60718")])
+    with pytest.raises(BadInputError, match="pass --cluster-name NAME"):
+        AwsProvider.for_cluster(bare)
+
+
+def test_the_entry_point_loads_through_the_registry(world: World) -> None:
+    state = cluster([_eks_node("n1", "us-east-1a", **{"alpha.eksctl.io/cluster-name": CLUSTER})])
+    provider, why = make_provider("aws", state, endpoint_url=world.endpoint)
+    assert why is None and isinstance(provider, AwsProvider)
+    assert provider.describe() == (CLUSTER, REGION)
+
+
+def test_importing_the_library_does_not_import_boto3() -> None:
+    code = ("import sys, r2c_clouds, r2c_clouds.providers; r2c_clouds.providers.provider_names(); "
+            "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'; "
+            "from r2c_clouds.providers import load_provider; load_provider('aws'); assert 'boto3' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
