@@ -191,7 +191,7 @@ def metrics_body(metricnames: str) -> dict[str, Any]:
             values.append(_metric(m, "SNAT Connection Count", _spread(2961.0),
                                   [{"name": {"value": "connectionstate", "localizedValue": "connectionstate"}, "value": "Failed"}]))
         elif m == "TotalConnectionCount":
-            values.append(_metric(m, "Total SNAT Connection Count", [41200.0 + 1880 * i for i in range(12)][:11] + [61840.0]))
+            values.append(_metric(m, "Total SNAT Connection Count", [*(41200.0 + 1880 * i for i in range(11)), 61840.0]))
         elif m == "PacketDropCount":
             values.append(_metric(m, "Dropped Packets", _spread(4127.0)))
     return {

@@ -248,7 +248,7 @@ def test_azure_many_disks_one_paged_list(arm: Any) -> None:
 def test_azure_no_credential_is_unreachable(arm: Any) -> None:
     install(arm, ArmWorld())
     cred = FakeCredential(fail=CredentialUnavailableError("Please run 'az login' to set up an account"))
-    with pytest.raises(CloudUnreachableError, match="no usable credential.*az login"):
+    with pytest.raises(CloudUnreachableError, match=r"no usable credential.*az login"):
         gather_facts(provider(cred), r2c.demo("aks"))
     cred = FakeCredential(fail=ClientAuthenticationError("AADSTS7000215: Invalid client secret provided."))
     with pytest.raises(CloudUnreachableError, match="AADSTS7000215"):
@@ -258,7 +258,7 @@ def test_azure_no_credential_is_unreachable(arm: Any) -> None:
 def test_azure_unreachable_endpoint(arm: Any) -> None:
     install(arm, ArmWorld())  # serves management.azure.com only
     p = provider(arm_endpoint="https://arm.unreachable.example", client_kwargs={"retry_total": 0})
-    with pytest.raises(CloudUnreachableError, match="cannot reach https://arm.unreachable.example"):
+    with pytest.raises(CloudUnreachableError, match=re.escape("cannot reach https://arm.unreachable.example")):
         gather_facts(p, r2c.demo("aks"))
 
 
