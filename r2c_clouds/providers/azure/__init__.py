@@ -6,6 +6,8 @@ nothing here is imported unless the ``azure`` provider is asked for.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from datetime import datetime, timezone
 from typing import Any
@@ -38,6 +40,11 @@ from r2c_clouds.providers.azure._client import (
 )
 
 __all__ = ["AzureProvider"]
+
+# azure-identity logs each failed credential at WARNING; without a handler Python's last-resort
+# handler prints them on stderr next to r2c's one-line error. Applications that configure
+# logging still receive them (propagation is unchanged).
+logging.getLogger("azure").addHandler(logging.NullHandler())
 
 #: Node label naming the node resource group (``MC_<rg>_<cluster>_<region>``).
 CLUSTER_LABEL = "kubernetes.azure.com/cluster"
@@ -104,13 +111,15 @@ class AzureProvider:
         self.collected_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._lock = threading.Lock()
         self._mc: Any = None
+        self._mc_error: Exception | None = None
         self._pools: Any = None
 
     @classmethod
     def for_cluster(cls, cluster: ClusterState, **options: Any) -> AzureProvider:
         """A provider for ``cluster``: subscription and node resource group from its nodes
         (providerID ``azure:///subscriptions/<sub>/resourceGroups/<node rg>/...`` and label
-        ``kubernetes.azure.com/cluster``) unless given in ``options``."""
+        ``kubernetes.azure.com/cluster``) unless given in ``options``; the subscription falls
+        back to ``AZURE_SUBSCRIPTION_ID``."""
         sub: str | None = None
         node_rg: str | None = None
         for node in cluster.nodes:
@@ -119,7 +128,7 @@ class AzureProvider:
                 parts = parse_resource_id(pid[len("azure://") :])
                 sub = sub or parts.get("subscription")
                 node_rg = node_rg or node.metadata.labels.get(CLUSTER_LABEL) or parts.get("resource_group")
-        options.setdefault("subscription", sub)
+        options.setdefault("subscription", sub or os.environ.get("AZURE_SUBSCRIPTION_ID"))
         options.setdefault("node_resource_group", node_rg)
         options = {k: v for k, v in options.items() if v is not None}
         return cls(**options)
@@ -130,33 +139,43 @@ class AzureProvider:
         """The ``ManagedCluster`` (one GET, shared by the loops; one list when only the node
         resource group is known)."""
         with self._lock:
-            if self._mc is None:
-                cs = self.session.containerservice()
-                with translate(self.session.arm_endpoint):
-                    if self.resource_group and self.cluster_name:
-                        try:
-                            self._mc = cs.managed_clusters.get(self.resource_group, self.cluster_name)
-                        except ResourceNotFoundError as exc:
-                            raise BadInputError(
-                                f"azure: managed cluster {self.cluster_name} not found in resource group "
-                                f"{self.resource_group} of subscription {self.session.subscription}"
-                            ) from exc
-                    else:
-                        want = (self.node_resource_group or "").lower()
-                        for mc in cs.managed_clusters.list():
-                            if (mc.node_resource_group or "").lower() == want:
-                                self._mc = mc
-                                break
-                        if self._mc is None:
-                            raise BadInputError(
-                                f"azure: no managed cluster in subscription {self.session.subscription} "
-                                f"has node resource group {self.node_resource_group} "
-                                "(pass --resource-group and --cluster-name)"
-                            )
-                        parts = parse_resource_id(self._mc.id)
-                        self.resource_group = parts.get("resource_group")
-                        self.cluster_name = self._mc.name
+            if self._mc_error is not None:
+                raise self._mc_error  # one failure (no credential...) is not retried per loop
+            try:
+                return self._fetch_cluster()
+            except Exception as exc:
+                self._mc_error = exc
+                raise
+
+    def _fetch_cluster(self) -> Any:
+        if self._mc is not None:
             return self._mc
+        cs = self.session.containerservice()
+        with translate(self.session.arm_endpoint):
+            if self.resource_group and self.cluster_name:
+                try:
+                    self._mc = cs.managed_clusters.get(self.resource_group, self.cluster_name)
+                except ResourceNotFoundError as exc:
+                    raise BadInputError(
+                        f"azure: managed cluster {self.cluster_name} not found in resource group "
+                        f"{self.resource_group} of subscription {self.session.subscription}"
+                    ) from exc
+            else:
+                want = (self.node_resource_group or "").lower()
+                for mc in cs.managed_clusters.list():
+                    if (mc.node_resource_group or "").lower() == want:
+                        self._mc = mc
+                        break
+                if self._mc is None:
+                    raise BadInputError(
+                        f"azure: no managed cluster in subscription {self.session.subscription} "
+                        f"has node resource group {self.node_resource_group} "
+                        "(pass --resource-group and --cluster-name)"
+                    )
+                parts = parse_resource_id(self._mc.id)
+                self.resource_group = parts.get("resource_group")
+                self.cluster_name = self._mc.name
+        return self._mc
 
     def agent_pools(self) -> list[Any]:
         """The cluster's agent pools (``agentPools`` list, paged), fetched once."""

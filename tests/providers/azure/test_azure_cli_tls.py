@@ -129,3 +129,17 @@ def test_azure_cli_no_credential_exits_3(tls_arm: Any, tmp_path: Path, capsys: p
     assert code == 3
     assert len(err.strip().splitlines()) <= 2 and "credential" in err
     assert world.operations == []
+
+
+def test_azure_cli_snapshot_records_facts(tls_arm: Any, tmp_path: Path) -> None:
+    from r2c_clouds.providers.recorded import load_facts
+
+    server, world, _ = tls_arm
+    out = tmp_path / "snap"
+    code = main(["snapshot", "--snapshot", str(DEMO_DIR), "--cloud", "azure", "--arm-endpoint",
+                 f"https://127.0.0.1:{server.port}", "--azure-credential", "cli", "-o", str(out), "--quiet"])
+    assert code == 0
+    facts = load_facts(out / "cloud-facts.json")
+    assert facts.provider == "azure" and facts.cluster_name == "aks-payments"
+    assert {p.name for p in facts.node_pools} == {"system", "user"}
+    assert facts.api_calls["Microsoft.Compute/disks/read"] == 1
