@@ -134,7 +134,7 @@ def test_azure_cli_no_credential_exits_3(tls_arm: Any, tmp_path: Path, capsys: p
 def test_azure_cli_snapshot_records_facts(tls_arm: Any, tmp_path: Path) -> None:
     from r2c_clouds.providers.recorded import load_facts
 
-    server, world, _ = tls_arm
+    server, _world, _ = tls_arm
     out = tmp_path / "snap"
     code = main(["snapshot", "--snapshot", str(DEMO_DIR), "--cloud", "azure", "--arm-endpoint",
                  f"https://127.0.0.1:{server.port}", "--azure-credential", "cli", "-o", str(out), "--quiet"])

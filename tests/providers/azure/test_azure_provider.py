@@ -338,3 +338,35 @@ def test_azure_sends_only_documented_actions(arm: Any) -> None:
     assert sent - documented_actions() == set()
     # and the role holds nothing the plugin never sends
     assert documented_actions() - sent == set()
+
+
+def test_azure_403_on_cluster_read_marks_every_family(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    world.forbidden.add("Microsoft.ContainerService/managedClusters/read")
+    facts = gather_facts(provider(), r2c.demo("aks"))
+    families = {nc.what for nc in facts.not_checked}
+    assert {"cluster_identity", "identity_bindings", "registry_access", "node_pools", "network",
+            "egress_gateways", "subnets"} <= families
+    assert all(nc.reason == "forbidden: Microsoft.ContainerService/managedClusters/read"
+               for nc in facts.not_checked if nc.what != "disks")
+    assert world.operations.count("Microsoft.ContainerService/managedClusters/read") == 1  # not retried per loop
+    assert facts.disks  # storage needs no cluster read
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"issuer": "https://westeurope.oic.prod-aks.azure.com/other/"}, "issuer https://westeurope.oic.prod-aks.azure.com/other/ does not match"),
+    ({"issuer": demo.ISSUER.rstrip("/")}, "differs only in trailing slash or case"),
+    ({"audiences": ["api://AzureADTokenExchangeX"]}, "lack api://AzureADTokenExchange"),
+])
+def test_azure_federated_credential_problems(change: dict[str, Any], problem: str) -> None:
+    from types import SimpleNamespace
+
+    from r2c_clouds.loops import WorkloadIdentityRef
+    from r2c_clouds.providers.azure.identity import evaluate
+
+    ref = WorkloadIdentityRef("payments", "api", "azure-workload-identity", demo.API_CLIENT_ID)
+    good = {"name": "fic-api", "issuer": demo.ISSUER, "subject": "system:serviceaccount:payments:api",
+            "audiences": ["api://AzureADTokenExchange"]}
+    assert evaluate(demo.ISSUER, ref, [SimpleNamespace(**good)]) == (True, ())
+    trusted, problems = evaluate(demo.ISSUER, ref, [SimpleNamespace(**(good | change))])
+    assert not trusted and any(problem in p for p in problems)
