@@ -80,6 +80,7 @@ def make_provider(
     if not isinstance(cloud, str):
         return cloud, None
     name = cloud
+    detected_by_auto = False
     if name == "auto":
         if cluster.cloud_facts_path:
             name = "recorded"
@@ -93,10 +94,16 @@ def make_provider(
                     f"({INSTALL_HINT.format(name=detected)})"
                 )
             name = detected
+            detected_by_auto = True
     cls = load_provider(name)
     factory = getattr(cls, "for_cluster", None)
     try:
         provider = factory(cluster, **options) if factory is not None else cls(**options)
     except TypeError as exc:
         raise BadInputError(f"provider {name!r}: {exc}") from exc
+    except BadInputError as exc:
+        if not detected_by_auto:
+            raise
+        # --cloud auto: a cloud the user did not ask for must not fail the scan
+        return None, f"cloud {name} detected but not usable: {exc}"
     return provider, None

@@ -333,3 +333,18 @@ def test_importing_the_library_does_not_import_boto3() -> None:
             "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'; "
             "from r2c_clouds.providers import load_provider; load_provider('aws'); assert 'boto3' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_cloud_auto_on_an_eks_cluster_without_a_name_scans_without_cloud_facts() -> None:
+    bare = cluster([node("n1", zone="us-east-1a", provider_id="aws:///us-east-1a/i-0a1b2c3d4e5f60718")])
+    provider, why = make_provider("auto", bare)
+    assert provider is None
+    assert why is not None and why.startswith("cloud aws detected but not usable: AWS: cannot tell the EKS cluster name")
+    with pytest.raises(BadInputError):  # asked for explicitly: an error
+        make_provider("aws", bare)
+
+
+def test_cloud_auto_picks_aws_from_provider_ids(world: World) -> None:
+    named = cluster([_eks_node("n1", "us-east-1a", **{"alpha.eksctl.io/cluster-name": CLUSTER})])
+    provider, why = make_provider("auto", named, endpoint_url=world.endpoint)
+    assert why is None and isinstance(provider, AwsProvider)
