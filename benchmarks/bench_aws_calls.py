@@ -95,7 +95,13 @@ def run(pvs: int, service_accounts: int, roles: int, few_roles: int, nats: int) 
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from r2c_clouds.loops import IdentityQuestions, NetworkQuestions, StorageQuestions, VolumeRef, WorkloadIdentityRef
+    from r2c_clouds.loops import (
+        IdentityQuestions,
+        NetworkQuestions,
+        StorageQuestions,
+        VolumeRef,
+        WorkloadIdentityRef,
+    )
     from r2c_clouds.providers.aws import AwsProvider
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
