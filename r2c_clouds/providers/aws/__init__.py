@@ -67,8 +67,10 @@ def detect_cluster_name(cluster: ClusterState) -> str | None:
 
     In order: the eksctl node label ``alpha.eksctl.io/cluster-name``; the VPC CNI's
     ``CLUSTER_NAME`` env on the ``kube-system/aws-node`` DaemonSet; the Cluster Autoscaler's
-    ``--node-group-auto-discovery=...k8s.io/cluster-autoscaler/NAME``; the kubeconfig cluster
-    when it is an EKS ARN (``aws eks update-kubeconfig``) or ``NAME.REGION.eksctl.io``.
+    ``--node-group-auto-discovery=...k8s.io/cluster-autoscaler/NAME``, the AWS Load Balancer
+    Controller's ``--cluster-name=NAME``, Karpenter's ``CLUSTER_NAME`` env; the kubeconfig
+    cluster when it is an EKS ARN (``aws eks update-kubeconfig``) or ``NAME.REGION.eksctl.io``.
+    EKS itself puts no cluster-name label on managed node group nodes.
     """
     for n in cluster.nodes:
         for key in _NAME_LABELS:
@@ -81,11 +83,16 @@ def detect_cluster_name(cluster: ClusterState) -> str | None:
                     if e.name == "CLUSTER_NAME" and e.value:
                         return e.value
     for d in cluster.deployments:
-        if "cluster-autoscaler" in d.metadata.name:
-            for c in d.spec.template.spec.containers:
-                for arg in (*c.command, *c.args):
-                    if "node-group-auto-discovery" in arg and (m := _CA_DISCOVERY.search(arg)):
-                        return m.group(1)
+        for c in d.spec.template.spec.containers:
+            for arg in (*c.command, *c.args):
+                if "node-group-auto-discovery" in arg and (m := _CA_DISCOVERY.search(arg)):
+                    return m.group(1)  # cluster-autoscaler
+                if arg.startswith("--cluster-name=") and arg.split("=", 1)[1]:
+                    return arg.split("=", 1)[1]  # aws-load-balancer-controller
+            if d.metadata.name == "karpenter":
+                for e in c.env:
+                    if e.name == "CLUSTER_NAME" and e.value:
+                        return e.value
     name = cluster.name or ""
     if m := _CLUSTER_ARN.match(name):
         return m.group(2)

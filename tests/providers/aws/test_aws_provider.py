@@ -348,3 +348,21 @@ def test_cloud_auto_picks_aws_from_provider_ids(world: World) -> None:
     named = cluster([_eks_node("n1", "us-east-1a", **{"alpha.eksctl.io/cluster-name": CLUSTER})])
     provider, why = make_provider("auto", named, endpoint_url=world.endpoint)
     assert why is None and isinstance(provider, AwsProvider)
+
+
+@pytest.mark.parametrize(("name", "region"), [
+    ("arn:aws:eks:ap-south-1:123456789012:cluster/orders", ("orders", "ap-south-1")),
+    ("orders.eu-central-1.eksctl.io", ("orders", "eu-central-1")),
+])
+def test_for_cluster_reads_the_kubeconfig_cluster_name(name: str, region: tuple[str, str]) -> None:
+    state = cluster([], name=name)
+    assert AwsProvider.for_cluster(state).describe() == region
+
+
+def test_for_cluster_reads_controller_arguments() -> None:
+    lbc = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("aws-load-balancer-controller", "kube-system"),
+           "spec": {"selector": {"matchLabels": {"app": "lbc"}}, "template": {"metadata": {"labels": {"app": "lbc"}},
+                    "spec": {"containers": [{"name": "controller", "image": "public.ecr.aws/eks/aws-load-balancer-controller:v2.9.0",
+                                             "args": ["--cluster-name=teal", "--ingress-class=alb"]}]}}}}
+    state = cluster([node("n1", zone="ca-central-1a"), lbc])
+    assert AwsProvider.for_cluster(state).describe() == ("teal", "ca-central-1")
