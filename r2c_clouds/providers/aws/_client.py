@@ -97,7 +97,7 @@ class AwsClients:
         config = Config(
             region_name=region,
             retries={"mode": "standard", "max_attempts": max_attempts},
-            connect_timeout=10,
+            connect_timeout=5,
             read_timeout=30,
             max_pool_connections=max(10, self.max_workers * 2),
             user_agent_extra="r2c_clouds",

@@ -288,7 +288,8 @@ def identity(
         not_checked.append(NotChecked("pod_identity", f"forbidden: {exc.action}"))
     except ClientError as exc:
         # an EKS endpoint without Pod Identity (older regions, emulators): nothing to report
-        not_checked.append(NotChecked("pod_identity", f"{error_code(exc) or 'error'}: eks:ListPodIdentityAssociations"))
+        not_checked.append(NotChecked(
+            "pod_identity", f"eks:ListPodIdentityAssociations failed ({error_code(exc) or 'error'}): associations not read"))
 
     wi_enabled = True if (oidc_ok or pod_identity) else (False if oidc_ok is False and pod_identity is False else None)
     cluster_identity = ClusterIdentity(
