@@ -366,3 +366,24 @@ def test_for_cluster_reads_controller_arguments() -> None:
                                              "args": ["--cluster-name=teal", "--ingress-class=alb"]}]}}}}
     state = cluster([node("n1", zone="ca-central-1a"), lbc])
     assert AwsProvider.for_cluster(state).describe() == ("teal", "ca-central-1")
+
+
+def test_metric_queries_are_sent_500_per_call(world: World) -> None:
+    """moto does not enforce the 500-query limit, so the chunking is asserted on the requests."""
+    from r2c_clouds.providers.aws import network as aws_network
+
+    p = _provider(world)
+    sizes: list[int] = []
+    cw = p.clients.client("cloudwatch")
+    cw.meta.events.register("before-parameter-build.cloudwatch.GetMetricData",
+                            lambda params, **_: sizes.append(len(params["MetricDataQueries"])))
+    nats = [f"nat-{i:017x}" for i in range(101)]  # 505 queries
+    with Stubber(cw) as stub:
+        stub.add_response("get_metric_data", {"MetricDataResults": [
+            {"Id": "q100x0", "Label": "ErrorPortAllocation", "StatusCode": "Complete", "Values": [4.0, 3.0],
+             "Timestamps": ["2026-11-25T09:00:00Z", "2026-11-25T09:05:00Z"]}]})
+        stub.add_response("get_metric_data", {"MetricDataResults": []})
+        values = aws_network._metrics(p.clients, nats, 60)
+    assert sorted(sizes) == [5, 500]
+    assert p.api_calls()["cloudwatch:GetMetricData"] == 2
+    assert values == {("nat-00000000000000064", "port_allocation_errors"): 7.0}
