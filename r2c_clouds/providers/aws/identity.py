@@ -42,6 +42,7 @@ from r2c_clouds.providers.aws._policy import (
     evaluate_pod_identity_trust,
     glob_match,
     parse_document,
+    statements,
 )
 
 __all__ = ["ECR_ACTIONS", "SWEEP_THRESHOLD", "identity", "role_name"]
@@ -216,8 +217,8 @@ def _grants_some_repository(docs: list[dict[str, Any]], action: str, repo_prefix
     # every repository: the pattern matches the prefix followed by anything
     if allowed_actions(docs, [(action, repo_prefix + "*")])[(action, repo_prefix + "*")]:
         return True
-    from r2c_clouds.providers.aws._policy import statements
-
+    # some repositories: the pattern names repositories under this registry; an explicit Deny
+    # on them still wins
     for d in docs:
         for s in statements(d):
             if str(s.get("Effect", "")).lower() != "allow" or "Condition" in s:
@@ -231,8 +232,7 @@ def _grants_some_repository(docs: list[dict[str, Any]], action: str, repo_prefix
                 head = str(r).split(":repository/", 1)[0] + ":repository/"
                 if ":repository/" in str(r) and glob_match(head, repo_prefix):
                     name = f"{repo_prefix}{str(r).split(':repository/', 1)[1]}"
-                    deny = allowed_actions(docs, [(action, name)])
-                    if deny[(action, name)]:
+                    if allowed_actions(docs, [(action, name)])[(action, name)]:
                         return True
     return False
 

@@ -147,3 +147,18 @@ def test_documents_arrive_as_dicts_or_url_encoded_json() -> None:
     assert parse_document({"Statement": []}) == {"Statement": []}
     assert parse_document("not json") == {}
     assert glob_match("a*c", "abbbc") and not glob_match("a?c", "abbc")
+
+
+def test_ecr_pull_rights_on_a_registry() -> None:
+    from r2c_clouds.providers.aws.identity import _missing
+
+    prefix = "arn:aws:ecr:us-east-1:123456789012:repository/"
+    token = {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+    layers = {"Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+              "Resource": "arn:aws:ecr:us-east-1:123456789012:repository/shop/*"}
+    assert _missing([_doc(token, layers)], prefix) == []  # some repositories count as a grant
+    other = dict(layers, Resource="arn:aws:ecr:eu-west-1:123456789012:repository/*")
+    assert _missing([_doc(token, other)], prefix) == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    deny = {"Effect": "Deny", "Action": "ecr:*", "Resource": "*"}
+    assert _missing([_doc(token, layers), _doc(deny)], prefix) == list(
+        ("ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"))
