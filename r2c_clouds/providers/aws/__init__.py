@@ -122,6 +122,9 @@ class AwsProvider:
         autoscaler: whether a Cluster Autoscaler / Karpenter runs in the cluster, when known.
         max_attempts: attempts per call (botocore standard retry mode, which backs off on throttling).
 
+    Answers are cached for the provider's lifetime (the cluster, node groups, subnets, each
+    role and policy are fetched once): use one provider per scan, as ``--cloud aws`` does.
+
     Raises:
         BadInputError: no cluster name, or no region.
     """
