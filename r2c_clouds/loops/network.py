@@ -8,7 +8,13 @@ from typing import Protocol
 
 from attrs import frozen
 
-from r2c_clouds.model.cloud import EgressGateway, NetworkSettings, NotChecked, Subnet
+from r2c_clouds.model.cloud import (
+    EgressGateway,
+    NetworkSettings,
+    NotChecked,
+    PrivateEndpoint,
+    Subnet,
+)
 from r2c_clouds.model.cluster import ClusterState, node_zone
 
 __all__ = ["NetworkAnswer", "NetworkLoop", "NetworkQuestions", "network_questions"]
@@ -33,6 +39,7 @@ class NetworkAnswer:
     subnets: tuple[Subnet, ...] = ()
     settings: NetworkSettings | None = None
     not_checked: tuple[NotChecked, ...] = ()
+    private_endpoints: tuple[PrivateEndpoint, ...] = ()
 
 
 class NetworkLoop(Protocol):

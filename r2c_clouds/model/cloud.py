@@ -23,6 +23,7 @@ __all__ = [
     "NetworkSettings",
     "NodePool",
     "NotChecked",
+    "PrivateEndpoint",
     "Provenance",
     "RegistryAccess",
     "Subnet",
@@ -192,6 +193,8 @@ class EgressGateway:
         dropped_packets: AWS ``PacketsDropCount``, Azure ``PacketDropCount``.
         active_connections: peak active connections.
         subnets: subnets routed through it.
+        datapath_availability: percent of the window the gateway's datapath was available
+            (Azure ``DatapathAvailability``, Average over the window), when reported.
     """
 
     gateway_id: str
@@ -204,6 +207,7 @@ class EgressGateway:
     connection_attempts: float | None = None
     idle_timeouts: float | None = None
     subnets: tuple[str, ...] = ()
+    datapath_availability: float | None = None
 
 
 @frozen
@@ -239,6 +243,34 @@ class NetworkSettings:
 
 
 @frozen
+class PrivateEndpoint:
+    """A private endpoint the cluster's API server or data stores are reached through.
+
+    Args:
+        endpoint_id: the private endpoint's resource id.
+        subnet_id: the subnet its network interface sits in.
+        target_resource_id: the resource it connects to (``privateLinkServiceId``).
+        group_ids: the target sub-resources (``management``, ``blob``, ``registry``...).
+        state: the connection's ``privateLinkServiceConnectionState.status``
+            (``Approved``, ``Pending``, ``Rejected``, ``Disconnected``).
+        dns_zones: private DNS zones of its DNS zone group (``privatelink.blob.core.windows.net``).
+    """
+
+    endpoint_id: str
+    provenance: Provenance
+    subnet_id: str | None = None
+    target_resource_id: str | None = None
+    group_ids: tuple[str, ...] = ()
+    state: str | None = None
+    dns_zones: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The last segment of the resource id."""
+        return self.endpoint_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+@frozen
 class CloudFacts:
     """All that a provider answered for one scan.
 
@@ -250,6 +282,7 @@ class CloudFacts:
         not_checked: what could not be answered and why.
         collected_at: RFC 3339 UTC time the facts were gathered (metrics windows end here);
             recorded facts keep the time they were recorded.
+        private_endpoints: private endpoints of the cluster's API server and data stores.
     """
 
     provider: str
@@ -266,6 +299,7 @@ class CloudFacts:
     not_checked: tuple[NotChecked, ...] = ()
     api_calls: dict[str, int] = field(factory=dict, eq=False)
     collected_at: str | None = field(default=None, eq=False)
+    private_endpoints: tuple[PrivateEndpoint, ...] = ()
 
     @cached_property
     def _bindings_by_sa(self) -> dict[tuple[str, str], IdentityBinding]:

@@ -68,4 +68,5 @@ def gather_facts(provider: Provider, cluster: ClusterState, *, window_minutes: i
         not_checked=ident.not_checked + comp.not_checked + net.not_checked + stor.not_checked,
         api_calls=dict(provider.api_calls()),
         collected_at=collected_at,
+        private_endpoints=net.private_endpoints,
     )

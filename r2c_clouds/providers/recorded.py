@@ -126,7 +126,8 @@ class RecordedProvider:
             egress_gateways=self.facts.egress_gateways,
             subnets=self.facts.subnets,
             settings=self.facts.network,
-            not_checked=self._not_checked("egress_gateways", "subnets", "network"),
+            not_checked=self._not_checked("egress_gateways", "subnets", "network", "private_endpoints"),
+            private_endpoints=self.facts.private_endpoints,
         )
 
     def storage(self, questions: StorageQuestions) -> StorageAnswer:

@@ -44,6 +44,7 @@ CLOUD_NEEDS = frozenset(
         "egress_gateways",
         "subnets",
         "network",
+        "private_endpoints",
     }
 )
 

@@ -25,6 +25,7 @@ __all__ = [
     "mtu_mismatch",
     "nat_saturation",
     "no_default_deny",
+    "private_endpoint_not_approved",
     "readiness_failing",
     "service_no_ready_endpoints",
     "subnet_ip_exhaustion",
@@ -554,6 +555,9 @@ def readiness_failing(ctx: RuleContext) -> Iterator[Finding]:
 #: Dropped packets over the metrics window above which a NAT gateway is reported.
 DROPPED_PACKETS_THRESHOLD = 1000.0
 
+#: Datapath availability (percent, average over the window) below which a NAT gateway is reported.
+DATAPATH_AVAILABILITY_THRESHOLD = 99.0
+
 
 @rule(
     "network.nat-saturation",
@@ -574,12 +578,15 @@ DROPPED_PACKETS_THRESHOLD = 1000.0
     needs_cloud=("egress_gateways",),
 )
 def nat_saturation(ctx: RuleContext) -> Iterator[Finding]:
-    """NAT gateways with port allocation errors, or many dropped packets, over the metrics window."""
+    """NAT gateways with port allocation errors, many dropped packets, or (Azure) a datapath
+    availability below 99% over the metrics window."""
     assert ctx.facts is not None  # guaranteed by needs_cloud
     for gw in ctx.facts.egress_gateways:
         errors = gw.port_allocation_errors or 0.0
         drops = gw.dropped_packets or 0.0
-        if errors <= 0 and drops < DROPPED_PACKETS_THRESHOLD:
+        avail = gw.datapath_availability
+        degraded = avail is not None and avail < DATAPATH_AVAILABILITY_THRESHOLD
+        if errors <= 0 and drops < DROPPED_PACKETS_THRESHOLD and not degraded:
             continue
         window = f"over the last {gw.window_minutes} min"
         evidence = []
@@ -587,16 +594,68 @@ def nat_saturation(ctx: RuleContext) -> Iterator[Finding]:
             evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"{errors:g} port allocation errors {window}"))
         if drops > 0:
             evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"{drops:g} dropped packets {window}"))
+        if avail is not None:
+            evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"datapath availability {avail:g}% (average) {window}"))
         if gw.active_connections is not None:
             evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"peak {gw.active_connections:g} active connections {window}"))
-        what = f"{errors:g} port allocation errors" if errors > 0 else f"{drops:g} dropped packets"
         zone = f" (zone {gw.zone})" if gw.zone else ""
+        if errors > 0 or drops >= DROPPED_PACKETS_THRESHOLD:
+            what = f"{errors:g} port allocation errors" if errors > 0 else f"{drops:g} dropped packets"
+            message = f"NAT gateway {gw.gateway_id}{zone} reported {what} {window}: outbound connections from the pods behind it are failing."
+            if degraded:
+                message += f" Its datapath availability was {avail:g}%."
+        else:
+            message = (
+                f"NAT gateway {gw.gateway_id}{zone} had a datapath availability of {avail:g}% {window} "
+                f"(below {DATAPATH_AVAILABILITY_THRESHOLD:g}%): outbound connections from the pods behind it were dropped."
+            )
         yield ctx.finding(
             ObjectRef("NatGateway", None, gw.gateway_id),
-            f"NAT gateway {gw.gateway_id}{zone} reported {what} {window}: outbound connections from the pods behind it are failing.",
+            message,
             evidence=evidence,
             related=[ObjectRef("Zone", None, gw.zone)] if gw.zone else [],
             severity=None if errors > 0 else Severity.MEDIUM,
+        )
+
+
+# --------------------------------------------------------------------------- private-endpoint-not-approved
+
+
+@rule(
+    "network.private-endpoint-not-approved",
+    severity=Severity.HIGH,
+    title="Private endpoint connection is not approved",
+    rationale=(
+        "A private endpoint carries traffic only once its connection to the target resource is "
+        "Approved. While it is Pending, Rejected or Disconnected, the private DNS name still resolves "
+        "to the endpoint's private IP, so calls to the API server or the data store from the nodes "
+        "and pods time out or are refused."
+    ),
+    remediation=(
+        "Approve the connection on the target resource (Networking > Private endpoint connections, "
+        "or `az network private-endpoint-connection approve`); for a Rejected or Disconnected "
+        "connection, delete and recreate the private endpoint."
+    ),
+    docs="https://learn.microsoft.com/azure/private-link/manage-private-endpoint",
+    needs_cloud=("private_endpoints",),
+)
+def private_endpoint_not_approved(ctx: RuleContext) -> Iterator[Finding]:
+    """Private endpoints whose connection state is not Approved."""
+    assert ctx.facts is not None  # guaranteed by needs_cloud
+    for pe in ctx.facts.private_endpoints:
+        if pe.state is None or pe.state.lower() == "approved":
+            continue
+        target = pe.target_resource_id or "its target resource"
+        groups = f" ({', '.join(pe.group_ids)})" if pe.group_ids else ""
+        evidence = [Evidence(pe.provenance.provider, pe.provenance.ref(), f"privateLinkServiceConnectionState.status: {pe.state}")]
+        if pe.target_resource_id:
+            evidence.append(Evidence(pe.provenance.provider, pe.provenance.ref(), f"privateLinkServiceId: {pe.target_resource_id}{groups}"))
+        if pe.dns_zones:
+            evidence.append(Evidence(pe.provenance.provider, pe.provenance.ref(), f"private DNS zones: {', '.join(pe.dns_zones)}"))
+        yield ctx.finding(
+            ObjectRef("PrivateEndpoint", None, pe.name),
+            f"Private endpoint {pe.name} to {target}{groups} is {pe.state}, not Approved: traffic through it does not reach the target.",
+            evidence=evidence,
         )
 
 

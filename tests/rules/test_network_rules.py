@@ -394,3 +394,73 @@ def test_cross_zone_traffic_lists_bound_pending_clients_but_needs_a_running_one(
     (f,), _ = run([*base, running], "network.cross-zone-traffic")
     assert f.related[:2] == (ObjectRef("Pod", "shop", "checkout-6f9c7d8b5-qwert"), ObjectRef("Pod", "shop", "checkout-6f9c7d8b5-x2x7k"))
     assert "1 client pod(s) (and 1 bound, still Pending)" in f.message
+
+
+# --------------------------------------------------------------------------- nat-saturation: datapath availability
+
+AZ_NAT = ("/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/MC_rg-payments_aks-payments_westeurope/"
+          "providers/Microsoft.Network/natGateways/aks-nat-gateway")
+AZ_METRICS = Provenance("azure", "Microsoft.Insights/Metrics/Read", AZ_NAT)
+
+
+def test_nat_saturation_reports_low_datapath_availability_as_medium() -> None:
+    from r2c_clouds.model.cloud import EgressGateway as Gw
+
+    gw = Gw(AZ_NAT, AZ_METRICS, window_minutes=60, zone="westeurope-1", port_allocation_errors=0.0,
+            dropped_packets=12.0, active_connections=820.0, datapath_availability=97.25)
+    (f,), _ = run([], "network.nat-saturation", CloudFacts("azure", egress_gateways=(gw,)))
+    assert f.severity == Severity.MEDIUM
+    assert f.subject == ObjectRef("NatGateway", None, AZ_NAT)
+    assert "datapath availability of 97.25% over the last 60 min" in f.message
+    assert any(e.detail == "datapath availability 97.25% (average) over the last 60 min" for e in f.evidence)
+
+
+def test_nat_saturation_quiet_at_full_datapath_availability_and_notes_it_with_errors() -> None:
+    from r2c_clouds.model.cloud import EgressGateway as Gw
+
+    healthy = Gw(AZ_NAT, AZ_METRICS, port_allocation_errors=0.0, dropped_packets=0.0, datapath_availability=99.0)
+    assert run([], "network.nat-saturation", CloudFacts("azure", egress_gateways=(healthy,)))[0] == []
+    unknown = Gw(AZ_NAT, AZ_METRICS, port_allocation_errors=0.0, dropped_packets=0.0)
+    assert run([], "network.nat-saturation", CloudFacts("azure", egress_gateways=(unknown,)))[0] == []
+    both = Gw(AZ_NAT, AZ_METRICS, port_allocation_errors=2961.0, datapath_availability=95.0)
+    (f,), _ = run([], "network.nat-saturation", CloudFacts("azure", egress_gateways=(both,)))
+    assert f.severity == Severity.HIGH  # port exhaustion keeps the rule's severity
+    assert "2961 port allocation errors" in f.message and "datapath availability was 95%" in f.message
+
+
+# --------------------------------------------------------------------------- private-endpoint-not-approved
+
+PE_SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups"
+PE_ID = f"{PE_SUB}/MC_rg-payments_aks-payments_westeurope/providers/Microsoft.Network/privateEndpoints/kube-apiserver"
+PE_TARGET = f"{PE_SUB}/rg-payments/providers/Microsoft.Storage/storageAccounts/paymentsreports"
+
+
+def _pe(state: str | None, endpoint_id: str = PE_ID) -> Any:
+    from r2c_clouds.model.cloud import PrivateEndpoint
+
+    return PrivateEndpoint(endpoint_id, Provenance("azure", "Microsoft.Network/privateEndpoints/read", endpoint_id),
+                           subnet_id=f"{PE_SUB}/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe",
+                           target_resource_id=PE_TARGET, group_ids=("blob",), state=state,
+                           dns_zones=("privatelink.blob.core.windows.net",))
+
+
+@pytest.mark.parametrize("state", ["Pending", "Rejected", "Disconnected"])
+def test_private_endpoint_not_approved_flags_each_state(state: str) -> None:
+    (f,), _ = run([], "network.private-endpoint-not-approved", CloudFacts("azure", private_endpoints=(_pe(state),)))
+    assert f.severity == Severity.HIGH
+    assert f.subject == ObjectRef("PrivateEndpoint", None, "kube-apiserver")
+    assert f"is {state}, not Approved" in f.message and "(blob)" in f.message
+    assert f.evidence[0].detail == f"privateLinkServiceConnectionState.status: {state}"
+    assert f.evidence[0].ref == f"azure Microsoft.Network/privateEndpoints/read {PE_ID}"
+    assert f.docs.startswith("https://learn.microsoft.com/")
+
+
+def test_private_endpoint_not_approved_quiet_when_approved_and_not_checked_without_facts() -> None:
+    facts = CloudFacts("azure", private_endpoints=(_pe("Approved"), _pe(None, PE_ID + "-unknown")))
+    assert run([], "network.private-endpoint-not-approved", facts)[0] == []
+    findings, not_checked = run([], "network.private-endpoint-not-approved", None)
+    assert findings == [] and [n.what for n in not_checked] == ["network.private-endpoint-not-approved"]
+    forbidden = CloudFacts("azure", not_checked=(
+        NotChecked("private_endpoints", "forbidden: Microsoft.Network/privateEndpoints/read"),))
+    _, not_checked = run([], "network.private-endpoint-not-approved", forbidden)
+    assert "forbidden" in not_checked[0].reason
