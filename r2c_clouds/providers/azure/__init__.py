@@ -33,6 +33,7 @@ from r2c_clouds.providers.azure import network as _network
 from r2c_clouds.providers.azure import storage as _storage
 from r2c_clouds.providers.azure._client import (
     CLOUDS,
+    METRICS_HOSTS,
     AzureSession,
     make_credential,
     parse_resource_id,
@@ -69,6 +70,11 @@ class AzureProvider:
         azure_credential: ``default|cli|environment|workload-identity|managed-identity``
             when no ``credential`` is passed.
         client_kwargs: extra keyword arguments for every management client.
+        metrics_endpoint: the regional Azure Monitor metrics endpoint for the batch API
+            (``metrics:getBatch``); ``{region}`` is replaced by the gateway's location. Default:
+            ``https://{region}.metrics.monitor.azure.com`` (``.azure.us``, ``.azure.cn`` in the
+            sovereign clouds); none with a custom ``arm_endpoint``, where NAT gateway metrics
+            are read per resource through Resource Manager.
 
     Raises:
         BadInputError: no subscription, an unknown cloud or credential kind.
@@ -90,6 +96,7 @@ class AzureProvider:
         node_resource_group: str | None = None,
         azure_credential: str | None = None,
         client_kwargs: dict[str, Any] | None = None,
+        metrics_endpoint: str | None = None,
     ) -> None:
         if cloud not in CLOUDS:
             raise BadInputError(f"unknown Azure cloud {cloud!r} (one of {', '.join(CLOUDS)})")
@@ -102,7 +109,9 @@ class AzureProvider:
         endpoint, authority = CLOUDS[cloud]
         endpoint = (arm_endpoint or endpoint).rstrip("/")
         cred = credential if credential is not None else make_credential(azure_credential, authority)
-        self.session = AzureSession(cred, subscription, endpoint, client_kwargs)
+        if metrics_endpoint is None and (arm_endpoint is None or arm_endpoint.rstrip("/") == CLOUDS[cloud][0]):
+            metrics_endpoint = f"https://{{region}}.{METRICS_HOSTS[cloud]}"
+        self.session = AzureSession(cred, subscription, endpoint, client_kwargs, metrics_endpoint)
         self.resource_group = resource_group
         self.cluster_name = cluster_name
         self.node_resource_group = node_resource_group

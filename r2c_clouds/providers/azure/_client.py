@@ -30,8 +30,10 @@ from r2c_clouds.errors import BadInputError, CloudUnreachableError
 from r2c_clouds.model.cloud import NotChecked, Provenance
 
 __all__ = [
+    "BATCH_METRICS_READ",
     "CLOUDS",
     "CREDENTIAL_KINDS",
+    "METRICS_HOSTS",
     "AzureSession",
     "CallCounter",
     "Forbidden",
@@ -46,6 +48,17 @@ CLOUDS: dict[str, tuple[str, str]] = {
     "AzureUSGovernment": ("https://management.usgovcloudapi.net", "login.microsoftonline.us"),
     "AzureChinaCloud": ("https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
 }
+
+#: Azure cloud name → host suffix of the regional metrics data plane (``metrics:getBatch``),
+#: which is also the token audience (``https://<suffix>/.default``).
+METRICS_HOSTS: dict[str, str] = {
+    "AzureCloud": "metrics.monitor.azure.com",
+    "AzureUSGovernment": "metrics.monitor.azure.us",
+    "AzureChinaCloud": "metrics.monitor.azure.cn",
+}
+
+#: The RBAC action ``metrics:getBatch`` is authorized with (the operation name it is counted under).
+BATCH_METRICS_READ = "Microsoft.Insights/Metrics/Read"
 
 #: ``--azure-credential`` values.
 CREDENTIAL_KINDS = ("default", "cli", "environment", "workload-identity", "managed-identity")
@@ -63,9 +76,13 @@ def arm_operation(method: str, url: str) -> str:
     ...     "providers/Microsoft.ContainerRegistry/registries/acr/providers/"
     ...     "Microsoft.Authorization/roleAssignments")
     'Microsoft.Authorization/roleAssignments/read'
+    >>> arm_operation("POST", "https://westeurope.metrics.monitor.azure.com/subscriptions/s/metrics:getBatch")
+    'Microsoft.Insights/Metrics/Read'
     """
     parts = [p for p in urlsplit(url).path.split("/") if p]
     lowered = [p.lower() for p in parts]
+    if lowered and lowered[-1] == "metrics:getbatch":
+        return BATCH_METRICS_READ  # the regional metrics data plane, authorized as metrics read
     if "providers" not in lowered:
         kind = "resourceGroups" if "resourcegroups" in lowered else "subscriptions"
         return f"Microsoft.Resources/{kind}/read"
@@ -157,6 +174,10 @@ class AzureSession:
         arm_endpoint: Resource Manager endpoint (no trailing slash).
         client_kwargs: extra keyword arguments for every management client (``transport``,
             ``retry_backoff_factor``...), for tests and tuning.
+        metrics_endpoint: the regional metrics data plane, ``https://{region}.metrics.monitor.azure.com``
+            (``{region}`` is replaced by each gateway's location); ``None`` when it cannot be
+            determined (a custom Resource Manager endpoint): metrics are then read per resource
+            through Resource Manager.
     """
 
     def __init__(
@@ -165,11 +186,13 @@ class AzureSession:
         subscription: str,
         arm_endpoint: str,
         client_kwargs: dict[str, Any] | None = None,
+        metrics_endpoint: str | None = None,
     ) -> None:
         self.credential = credential
         self.subscription = subscription
         self.arm_endpoint = arm_endpoint.rstrip("/")
         self.scope = f"{self.arm_endpoint}/.default"
+        self.metrics_endpoint = metrics_endpoint.rstrip("/") if metrics_endpoint else None
         self.counter = CallCounter()
         self._kwargs = dict(client_kwargs or {})
         self._clients: dict[str, Any] = {}
@@ -225,6 +248,46 @@ class AzureSession:
         from azure.mgmt.authorization import AuthorizationManagementClient
 
         return self._client("authorization", AuthorizationManagementClient)
+
+    def metrics_scope(self) -> str | None:
+        """The token scope of the metrics data plane: the endpoint without its region label
+        (``https://{region}.metrics.monitor.azure.com`` → ``https://metrics.monitor.azure.com/.default``,
+        as azure-monitor-querymetrics' default audience)."""
+        if self.metrics_endpoint is None:
+            return None
+        host = urlsplit(self.metrics_endpoint).netloc
+        if host.startswith("{region}."):
+            host = host[len("{region}.") :]
+        for suffix in METRICS_HOSTS.values():
+            if host.endswith("." + suffix):
+                host = suffix
+        return f"https://{host}/.default"
+
+    def metrics_url(self, region: str) -> str:
+        """The batch metrics endpoint of one region (``https://westeurope.metrics.monitor.azure.com``)."""
+        return (self.metrics_endpoint or "").replace("{region}", region.lower().replace(" ", ""))
+
+    def metrics_batch(self, region: str) -> Any:
+        """The azure-monitor-querymetrics ``MetricsClient`` for one region, or ``None`` when the
+        batch endpoint is not known."""
+        if self.metrics_endpoint is None:
+            return None
+        endpoint = self.metrics_url(region)
+        key = f"metrics:{endpoint}"
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                from azure.monitor.querymetrics import MetricsClient
+
+                client = MetricsClient(
+                    endpoint,
+                    self.credential,
+                    credential_scopes=[self.metrics_scope()],
+                    per_retry_policies=[self.counter],
+                    **self._kwargs,
+                )
+                self._clients[key] = client
+            return client
 
     def provenance(self, call: str, resource_id: str = "") -> Provenance:
         """Provenance for a fact from ``call`` about ``resource_id``."""

@@ -2,9 +2,13 @@
 
 Bodies are shaped as the ARM REST API reference documents them (ManagedCluster, AgentPool,
 Identity, FederatedIdentityCredential, Registry, RoleAssignment, NatGateway, VirtualNetwork,
-VirtualNetworkUsage, Disk, Monitor metrics Response). List bodies are ``{"value": [...],
-"nextLink": ...}`` pages. The same :class:`ArmWorld` serves ``responses`` (in-process) and a
-pytest-httpserver TLS server (the CLI test); it records every request's ARM operation.
+Subnet, VirtualNetworkUsage, PrivateEndpoint, Disk, Monitor metrics Response). List bodies are
+``{"value": [...], "nextLink": ...}`` pages. The regional metrics data plane
+(``POST https://<region>.metrics.monitor.azure.com/subscriptions/<sub>/metrics:getBatch``) answers
+a ``MetricResults`` body: ``{"values": [{"starttime", "endtime", "interval", "namespace",
+"resourceregion", "resourceid", "value": [Metric...]}]}``. The same :class:`ArmWorld` serves
+``responses`` (in-process) and a pytest-httpserver TLS server (the CLI test); it records every
+request's ARM operation.
 """
 
 from __future__ import annotations
@@ -76,8 +80,10 @@ def _pool(name: str, mode: str, vm: str, zones: list[str], lo: int, hi: int, cou
     }
 
 
-def managed_cluster(*, keda: bool = False, workload_identity: bool = True, user_nat: bool = False) -> dict[str, Any]:
-    """The ``aks-payments`` ManagedCluster (api-version 2026-08-01 shape)."""
+def managed_cluster(*, keda: bool = False, workload_identity: bool = True, user_nat: bool = False,
+                    private: bool = False) -> dict[str, Any]:
+    """The ``aks-payments`` ManagedCluster (api-version 2026-08-01 shape); ``private``: a
+    private cluster (``apiServerAccessProfile.enablePrivateCluster``)."""
     pools = [p["properties"] | {"name": p["name"]} for p in POOLS]
     if user_nat:
         pools = [p | {"vnetSubnetID": SUBNET_ID} for p in pools]
@@ -132,6 +138,53 @@ def managed_cluster(*, keda: bool = False, workload_identity: bool = True, user_
                 "loadBalancerSku": "standard",
                 "ipFamilies": ["IPv4"],
             },
+            **({
+                "apiServerAccessProfile": {"enablePrivateCluster": True, "privateDNSZone": "system",
+                                           "enablePrivateClusterPublicFQDN": False},
+                "privateFQDN": f"{PRIVATE_FQDN}",
+                "privateLinkResources": [{
+                    "id": f"{CLUSTER_ID}/privateLinkResources/management", "name": "management",
+                    "type": "Microsoft.ContainerService/managedClusters/privateLinkResources",
+                    "groupId": "management", "requiredMembers": ["management"],
+                }],
+            } if private else {}),
+        },
+    }
+
+
+PRIVATE_FQDN = "aks-paymen-rg-payments-3f2c8a-5d1e7f3b.8c2f4e1a-6b3d-4c7e-9a0f-2d5b8e1c4f7a.privatelink.westeurope.azmk8s.io"
+DATA_SUBNET_ID = f"{VNET_ID}/subnets/private-endpoints"
+REPORTS_SA = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Storage/storageAccounts/paymentsreports"
+API_PE_ID = f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/privateEndpoints/kube-apiserver"
+BLOB_PE_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/privateEndpoints/pe-paymentsreports-blob"
+
+
+def private_endpoint(pe_id: str, subnet: str, target: str, group: str, status: str, *, manual: bool = False) -> dict[str, Any]:
+    """A PrivateEndpoint (Microsoft.Network 2024-05-01 shape)."""
+    name = pe_id.rsplit("/", 1)[-1]
+    conn = {
+        "id": f"{pe_id}/{'manualPrivateLinkServiceConnections' if manual else 'privateLinkServiceConnections'}/{name}",
+        "name": name,
+        "type": "Microsoft.Network/privateEndpoints/privateLinkServiceConnections",
+        "properties": {
+            "provisioningState": "Succeeded", "privateLinkServiceId": target, "groupIds": [group],
+            "privateLinkServiceConnectionState": {
+                "status": status, "description": "Auto-Approved" if status == "Approved" else "",
+                "actionsRequired": "None"},
+        },
+    }
+    return {
+        "id": pe_id, "name": name, "type": "Microsoft.Network/privateEndpoints", "location": LOCATION,
+        "etag": 'W/"3a1c5e7f-9b2d-4f6a-8c0e-1d3f5a7b9c2e"',
+        "properties": {
+            "provisioningState": "Succeeded",
+            "resourceGuid": "7c9e1a3b-5d7f-4b2c-9e4a-6f8b0d2c4e6a",
+            "subnet": {"id": subnet},
+            "networkInterfaces": [{"id": f"{pe_id.rsplit('/providers/', 1)[0]}/providers/Microsoft.Network/"
+                                          f"networkInterfaces/{name}.nic.0f1e2d3c"}],
+            "privateLinkServiceConnections": [] if manual else [conn],
+            "manualPrivateLinkServiceConnections": [conn] if manual else [],
+            "customDnsConfigs": [],
         },
     }
 
@@ -162,17 +215,18 @@ def _fic(identity: str, name: str, subject: str, issuer: str = ISSUER) -> dict[s
     }
 
 
-def _metric(name: str, localized: str, totals: list[float], dims: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _metric(name: str, localized: str, totals: list[float], dims: list[dict[str, Any]] | None = None, *,
+            resource: str = demo.NAT_ID, aggregation: str = "total", unit: str = "Count") -> dict[str, Any]:
     return {
-        "id": f"{demo.NAT_ID}/providers/Microsoft.Insights/metrics/{name}",
+        "id": f"{resource}/providers/Microsoft.Insights/metrics/{name}",
         "type": "Microsoft.Insights/metrics",
         "name": {"value": name, "localizedValue": localized},
         "displayDescription": localized,
-        "unit": "Count",
+        "unit": unit,
         "errorCode": "Success",
         "timeseries": [{
             "metadatavalues": dims or [],
-            "data": [{"timeStamp": f"2026-11-25T{8 + (20 + 5 * i) // 60:02d}:{(20 + 5 * i) % 60:02d}:00Z", "total": v}
+            "data": [{"timeStamp": f"2026-11-25T{8 + (20 + 5 * i) // 60:02d}:{(20 + 5 * i) % 60:02d}:00Z", aggregation: v}
                      for i, v in enumerate(totals)],
         }],
     }
@@ -183,17 +237,28 @@ def _spread(total: float, n: int = 12) -> list[float]:
     return [base] * (n - 1) + [total - base * (n - 1)]
 
 
-def metrics_body(metricnames: str) -> dict[str, Any]:
-    """A Monitor metrics ``Response`` for the NAT gateway."""
+def metric_values(metricnames: str, resource: str = demo.NAT_ID, datapath: list[float] | None = None) -> list[dict[str, Any]]:
+    """The ``value`` array (Metric objects) of one gateway's response."""
     values: list[dict[str, Any]] = []
     for m in metricnames.split(","):
         if m == "SNATConnectionCount":
             values.append(_metric(m, "SNAT Connection Count", _spread(2961.0),
-                                  [{"name": {"value": "connectionstate", "localizedValue": "connectionstate"}, "value": "Failed"}]))
+                                  [{"name": {"value": "connectionstate", "localizedValue": "connectionstate"}, "value": "Failed"}],
+                                  resource=resource))
         elif m == "TotalConnectionCount":
-            values.append(_metric(m, "Total SNAT Connection Count", [*(41200.0 + 1880 * i for i in range(11)), 61840.0]))
+            values.append(_metric(m, "Total SNAT Connection Count", [*(41200.0 + 1880 * i for i in range(11)), 61840.0],
+                                  resource=resource))
         elif m == "PacketDropCount":
-            values.append(_metric(m, "Dropped Packets", _spread(4127.0)))
+            values.append(_metric(m, "Dropped Packets", _spread(4127.0), resource=resource))
+        elif m == "DatapathAvailability":
+            values.append(_metric(m, "Datapath Availability", datapath or [100.0] * 12, resource=resource,
+                                  aggregation="average", unit="Percent"))
+    return values
+
+
+def metrics_body(metricnames: str, datapath: list[float] | None = None) -> dict[str, Any]:
+    """A Monitor metrics ``Response`` for the NAT gateway."""
+    values = metric_values(metricnames, datapath=datapath)
     return {
         "cost": 0,
         "timespan": "2026-11-25T08:20:00Z/2026-11-25T09:20:00Z",
@@ -217,14 +282,24 @@ class ArmWorld:
 
     def __init__(self, base: str = "https://management.azure.com", *, keda: bool = False,
                  ledger_subject: str = demo.FIC_BAD, acr_pull: bool = True, throttle_once: bool = False,
-                 user_nat: bool = False) -> None:
+                 user_nat: bool = False, private: bool = False, datapath: list[float] | None = None,
+                 metrics_base: str | None = None) -> None:
         self.base = base.rstrip("/")
+        host = {"https://management.azure.com": "azure.com", "https://management.usgovcloudapi.net": "azure.us",
+                "https://management.chinacloudapi.cn": "azure.cn"}.get(self.base)
+        #: the regional metrics data plane (``None`` for a custom Resource Manager endpoint).
+        self.metrics_base = metrics_base or (f"https://{LOCATION}.metrics.monitor.{host}" if host else None)
+        #: every ``metrics:getBatch`` request: (metricnames, number of resource ids).
+        self.batches: list[tuple[str, int]] = []
+        #: NAT gateways the batch endpoint knows (id → location).
+        self.nat_gateways: dict[str, str] = {demo.NAT_ID: LOCATION}
+        self.datapath = datapath
         self.operations: list[str] = []
         self.forbidden: set[str] = set()
         self._throttled = not throttle_once
         self._lock = threading.Lock()
         self.routes: dict[str, Handler] = {}
-        mc = managed_cluster(keda=keda, user_nat=user_nat)
+        mc = managed_cluster(keda=keda, user_nat=user_nat, private=private)
         other = managed_cluster() | {
             "id": f"/subscriptions/{SUB}/resourceGroups/rg-batch/providers/Microsoft.ContainerService/managedClusters/aks-batch",
             "name": "aks-batch",
@@ -286,6 +361,22 @@ class ArmWorld:
         }
         self._paged(f"{p}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/virtualNetworks", [[vnet]])
         self._one(SUBNET_ID, vnet["properties"]["subnets"][0])
+        subnets = [vnet["properties"]["subnets"][0]]
+        endpoints: list[dict[str, Any]] = []
+        if private:
+            subnets.append({"id": DATA_SUBNET_ID, "name": "private-endpoints", "properties": {
+                "addressPrefix": "10.225.0.0/24", "provisioningState": "Succeeded",
+                "privateEndpointNetworkPolicies": "Disabled",
+                "privateEndpoints": [{"id": BLOB_PE_ID}]}})
+            endpoints = [private_endpoint(API_PE_ID, SUBNET_ID, CLUSTER_ID, "management", "Approved")]
+            self._paged(f"{p}/resourceGroups/{RG}/providers/Microsoft.Network/privateEndpoints", [[
+                private_endpoint(BLOB_PE_ID, DATA_SUBNET_ID, REPORTS_SA, "blob", "Pending", manual=True),
+                private_endpoint(f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/privateEndpoints/"
+                                 "pe-other-team", f"{p}/resourceGroups/rg-other/providers/Microsoft.Network/"
+                                 "virtualNetworks/vnet-other/subnets/pe", REPORTS_SA, "file", "Rejected"),
+            ]])
+        self._paged(f"{VNET_ID}/subnets", [subnets])
+        self._paged(f"{p}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/privateEndpoints", [endpoints])
         self._paged(f"{VNET_ID}/usages", [[{
             "currentValue": 9.0, "id": SUBNET_ID, "limit": 65531.0,
             "name": {"localizedValue": "Subnet size and usage", "value": "Subnet size and usage"}, "unit": "Count",
@@ -306,7 +397,7 @@ class ArmWorld:
             },
         })
         self.routes[f"{demo.NAT_ID}/providers/Microsoft.Insights/metrics".lower()] = (
-            lambda q: (200, {}, metrics_body(q.get("metricnames", [""])[0])))
+            lambda q: (200, {}, metrics_body(q.get("metricnames", [""])[0], self.datapath)))
 
     # ----------------------------------------------------------------- building
 
@@ -329,7 +420,27 @@ class ArmWorld:
 
     # ----------------------------------------------------------------- serving
 
-    def handle(self, method: str, url: str) -> tuple[int, dict[str, str], bytes]:
+    def get_batch(self, url: str, body: bytes | None) -> tuple[int, dict[str, str], Any]:
+        """``metrics:getBatch``: one ``values`` entry per known resource id of the request body,
+        in the region of the endpoint it was sent to."""
+        parts = urlsplit(url)
+        q = parse_qs(parts.query)
+        ids = json.loads(body or b"{}").get("resourceids", [])
+        names = q.get("metricnames", [""])[0]
+        with self._lock:
+            self.batches.append((names, len(ids)))
+        region = parts.netloc.split(".", 1)[0]
+        if len(ids) > 50:
+            return 400, {}, {"error": {"code": "BadRequest", "message": "Maximum 50 resource ids per batch."}}
+        values = [{
+            "starttime": q.get("starttime", [""])[0], "endtime": q.get("endtime", [""])[0],
+            "interval": q.get("interval", ["PT1M"])[0], "namespace": q.get("metricnamespace", [""])[0],
+            "resourceregion": region, "resourceid": rid,
+            "value": metric_values(names, rid, self.datapath),
+        } for rid in ids if self.nat_gateways.get(rid) == region]
+        return 200, {}, {"values": values}
+
+    def handle(self, method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
         """Answer one request."""
         parts = urlsplit(url)
         op = arm_operation(method, url)
@@ -344,6 +455,11 @@ class ArmWorld:
             body = json.loads(json.dumps(AUTHZ_FAILED))
             body["error"]["message"] = body["error"]["message"].format(action=op, scope=parts.path)
             return 403, {"Content-Type": "application/json", "x-ms-failure-cause": "gateway"}, json.dumps(body).encode()
+        if parts.path.endswith("/metrics:getBatch"):
+            if self.metrics_base is None or not url.startswith(self.metrics_base):
+                return 404, {"Content-Type": "application/json"}, b'{"error": {"code": "NotFound"}}'
+            status, headers, payload = self.get_batch(url, body)
+            return status, {"Content-Type": "application/json; charset=utf-8", **headers}, json.dumps(payload).encode()
         route = self.routes.get(parts.path.rstrip("/").lower())
         if route is None:
             return 404, {"Content-Type": "application/json"}, json.dumps({"error": {

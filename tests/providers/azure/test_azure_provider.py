@@ -60,13 +60,14 @@ def arm() -> Iterator[tuple[responses.RequestsMock, list[ArmWorld]]]:
 def install(arm: tuple[responses.RequestsMock, list[ArmWorld]], world: ArmWorld) -> ArmWorld:
     rsps, worlds = arm
     worlds.append(world)
-    pattern = re.compile(re.escape(world.base) + r"/.*")
-
     def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
-        return world.handle(request.method, request.url)
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        return world.handle(request.method, request.url, body)
 
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        rsps.add_callback(method, pattern, callback=callback)
+    for base in filter(None, (world.base, world.metrics_base)):
+        pattern = re.compile(re.escape(base) + r"/.*")
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            rsps.add_callback(method, pattern, callback=callback)
     return world
 
 
@@ -198,9 +199,9 @@ def test_azure_403_becomes_not_checked(arm: Any) -> None:
 
 def test_azure_403_on_metrics_names_the_permission(arm: Any) -> None:
     world = install(arm, ArmWorld())
-    world.forbidden.add("Microsoft.Insights/metrics/read")
+    world.forbidden.add("Microsoft.Insights/Metrics/Read")
     facts = gather_facts(provider(), r2c.demo("aks"))
-    assert NotChecked("egress_gateways", "forbidden: Microsoft.Insights/metrics/read") in facts.not_checked
+    assert NotChecked("egress_gateways", "forbidden: Microsoft.Insights/Metrics/Read") in facts.not_checked
     assert len(facts.egress_gateways) == 1, (facts.not_checked, world.operations)
     assert facts.egress_gateways[0].port_allocation_errors is None
 
@@ -271,7 +272,9 @@ def test_azure_sovereign_clouds(arm: Any, cloud: str, endpoint: str) -> None:
     cred = FakeCredential()
     facts = gather_facts(provider(cred, cloud=cloud), r2c.demo("aks"))
     assert len(facts.node_pools) == 2 and world.operations
-    assert set(cred.scopes) == {f"{endpoint}/.default"}
+    suffix = "us" if "usgov" in endpoint else "cn"
+    assert set(cred.scopes) == {f"{endpoint}/.default", f"https://metrics.monitor.azure.{suffix}/.default"}
+    assert world.batches and facts.egress_gateways[0].port_allocation_errors == 2961.0
 
 
 def test_azure_custom_arm_endpoint_derives_scope(arm: Any) -> None:
@@ -334,10 +337,15 @@ def test_azure_sends_only_documented_actions(arm: Any) -> None:
     gather_facts(AzureProvider.for_cluster(cluster, credential=FakeCredential()), cluster)
     other = install(arm, ArmWorld(base="https://management.usgovcloudapi.net", user_nat=True))
     gather_facts(provider(cloud="AzureUSGovernment"), cluster)
-    sent = set(world.operations) | set(other.operations) | SENT
-    assert sent - documented_actions() == set()
+    stack = install(arm, ArmWorld(base="https://management.local.azurestack.external", private=True))
+    gather_facts(provider(arm_endpoint="https://management.local.azurestack.external"), cluster)  # per-resource metrics
+    # RBAC action names are case-insensitive: metrics:getBatch is Microsoft.Insights/Metrics/Read,
+    # the per-resource fallback the same action spelled Microsoft.Insights/metrics/read.
+    sent = {op.lower() for op in (*world.operations, *other.operations, *stack.operations, *SENT)}
+    documented = {a.lower() for a in documented_actions()}
+    assert sent - documented == set()
     # and the role holds nothing the plugin never sends
-    assert documented_actions() - sent == set()
+    assert documented - sent == set()
 
 
 def test_azure_403_on_cluster_read_marks_every_family(arm: Any) -> None:
@@ -370,3 +378,138 @@ def test_azure_federated_credential_problems(change: dict[str, Any], problem: st
     assert evaluate(demo.ISSUER, ref, [SimpleNamespace(**good)]) == (True, ())
     trusted, problems = evaluate(demo.ISSUER, ref, [SimpleNamespace(**(good | change))])
     assert not trusted and any(problem in p for p in problems)
+
+
+# ----------------------------------------------------------------------------- NAT metrics through metrics:getBatch
+
+
+def _many_gateways(world: ArmWorld, n: int) -> list[str]:
+    """``n`` managed NAT gateways in the node resource group (two list pages), known to the batch endpoint."""
+    base = f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/natGateways"
+    gws = [{"id": f"{base}/nat-{i:02d}", "name": f"nat-{i:02d}", "type": "Microsoft.Network/natGateways",
+            "location": "westeurope", "sku": {"name": "Standard"}, "zones": [str(i % 3 + 1)],
+            "properties": {"provisioningState": "Succeeded", "idleTimeoutInMinutes": 4, "subnets": [{"id": SUBNET_ID}]}}
+           for i in range(n)]
+    world._paged(base, [gws[:30], gws[30:]])
+    world.nat_gateways = {g["id"]: "westeurope" for g in gws}
+    return [g["id"] for g in gws]
+
+
+def test_azure_51_gateways_two_batch_calls_per_metric_query(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    ids = _many_gateways(world, 51)
+    cred = FakeCredential()
+    facts = gather_facts(provider(cred), r2c.demo("aks"))
+    by_query: dict[str, list[int]] = {}
+    for names, n in world.batches:
+        by_query.setdefault(names, []).append(n)
+    assert {q: sorted(ns) for q, ns in by_query.items()} == {
+        "SNATConnectionCount": [1, 50],
+        "TotalConnectionCount,PacketDropCount": [1, 50],
+        "DatapathAvailability": [1, 50],
+    }
+    assert facts.api_calls["Microsoft.Insights/Metrics/Read"] == 6
+    assert "Microsoft.Insights/metrics/read" not in facts.api_calls  # no per-resource request
+    got = {g.gateway_id: g for g in facts.egress_gateways}
+    assert sorted(got) == sorted(ids)
+    assert all((g.port_allocation_errors, g.dropped_packets, g.active_connections, g.datapath_availability)
+               == (2961.0, 4127.0, 61840.0, 100.0) for g in got.values())
+    assert got[ids[50]].provenance.call == "Microsoft.Insights/Metrics/Read"
+    assert "https://metrics.monitor.azure.com/.default" in cred.scopes  # the data plane's own audience
+    assert set(cred.scopes) == {"https://management.azure.com/.default", "https://metrics.monitor.azure.com/.default"}
+
+
+def test_azure_batch_result_missing_for_a_gateway_leaves_its_metrics_unknown(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    ids = _many_gateways(world, 3)
+    del world.nat_gateways[ids[1]]  # the batch answers no values entry for it
+    facts = gather_facts(provider(), r2c.demo("aks"))
+    got = {g.gateway_id: g for g in facts.egress_gateways}
+    assert got[ids[1]].port_allocation_errors is None and got[ids[1]].datapath_availability is None
+    assert got[ids[0]].port_allocation_errors == 2961.0 and got[ids[2]].port_allocation_errors == 2961.0
+    assert [n for _, n in world.batches] == [3, 3, 3]
+
+
+def test_azure_custom_arm_endpoint_falls_back_to_per_resource_metrics(arm: Any) -> None:
+    world = install(arm, ArmWorld(base="https://management.local.azurestack.external", datapath=[100.0] * 11 + [70.0]))
+    cred = FakeCredential()
+    facts = gather_facts(provider(cred, arm_endpoint="https://management.local.azurestack.external"), r2c.demo("aks"))
+    (gw,) = facts.egress_gateways
+    assert (gw.port_allocation_errors, gw.dropped_packets, gw.active_connections) == (2961.0, 4127.0, 61840.0)
+    assert gw.datapath_availability == 97.5 and gw.provenance.call == "Microsoft.Insights/metrics/read"
+    assert world.operations.count("Microsoft.Insights/metrics/read") == 3  # one per query
+    assert world.batches == [] and set(cred.scopes) == {"https://management.local.azurestack.external/.default"}
+
+
+def test_azure_metrics_endpoint_override(arm: Any) -> None:
+    world = install(arm, ArmWorld(metrics_base="https://westeurope.metrics.proxy.example"))
+    cred = FakeCredential()
+    facts = gather_facts(provider(cred, metrics_endpoint="https://{region}.metrics.proxy.example"), r2c.demo("aks"))
+    assert len(world.batches) == 3 and facts.egress_gateways[0].datapath_availability == 100.0
+    assert "https://metrics.proxy.example/.default" in cred.scopes
+
+
+def test_azure_low_datapath_availability_reported_by_nat_saturation(arm: Any) -> None:
+    install(arm, ArmWorld(datapath=[100.0] * 10 + [85.0, 91.0]))
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert report.facts is not None
+    (gw,) = report.facts.egress_gateways
+    assert gw.datapath_availability == 98.0
+    (f,) = [f for f in report.findings if f.rule == "network.nat-saturation"]
+    assert "datapath availability was 98%" in f.message
+    assert any(e.detail == "datapath availability 98% (average) over the last 60 min" for e in f.evidence)
+
+
+# ----------------------------------------------------------------------------- private endpoints
+
+
+def test_azure_private_cluster_and_data_store_endpoints(arm: Any) -> None:
+    from arm_world_azure import API_PE_ID, BLOB_PE_ID, DATA_SUBNET_ID, REPORTS_SA
+
+    world = install(arm, ArmWorld(private=True))
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert report.facts is not None
+    pes = {pe.endpoint_id: pe for pe in report.facts.private_endpoints}
+    assert sorted(pes) == sorted([API_PE_ID, BLOB_PE_ID])  # pe-other-team is in the group but not in the cluster's VNet
+    api = pes[API_PE_ID]
+    assert (api.state, api.group_ids, api.target_resource_id, api.subnet_id) == ("Approved", ("management",), CLUSTER_ID, SUBNET_ID)
+    assert api.dns_zones == ("8c2f4e1a-6b3d-4c7e-9a0f-2d5b8e1c4f7a.privatelink.westeurope.azmk8s.io",)
+    blob = pes[BLOB_PE_ID]
+    assert (blob.state, blob.group_ids, blob.target_resource_id, blob.subnet_id) == ("Pending", ("blob",), REPORTS_SA, DATA_SUBNET_ID)
+    assert blob.dns_zones == ()
+    flagged = [str(f.subject) for f in report.findings if f.rule == "network.private-endpoint-not-approved"]
+    assert flagged == ["PrivateEndpoint/pe-paymentsreports-blob"]
+    assert world.operations.count("Microsoft.Network/privateEndpoints/read") == 2  # node RG + the endpoint's RG
+    assert world.operations.count("Microsoft.Network/virtualNetworks/subnets/read") == 1  # one list per VNet
+
+
+def test_azure_public_cluster_has_no_private_endpoints_and_no_finding(arm: Any) -> None:
+    install(arm, ArmWorld())
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert report.facts is not None and report.facts.private_endpoints == ()
+    assert not [f for f in report.findings if f.rule == "network.private-endpoint-not-approved"]
+    assert "network.private-endpoint-not-approved" not in {nc.what for nc in report.not_checked}
+
+
+def test_azure_403_on_private_endpoints_is_not_checked(arm: Any) -> None:
+    world = install(arm, ArmWorld(private=True))
+    world.forbidden.add("Microsoft.Network/privateEndpoints/read")
+    report = r2c.scan(r2c.demo("aks"), cloud=provider())
+    assert report.facts is not None and report.facts.private_endpoints == ()
+    assert NotChecked("private_endpoints", "forbidden: Microsoft.Network/privateEndpoints/read") in report.facts.not_checked
+    assert any(nc.what == "network.private-endpoint-not-approved" and "forbidden" in nc.reason for nc in report.not_checked)
+
+
+def test_azure_new_facts_survive_recording(arm: Any, tmp_path: Path) -> None:
+    from r2c_clouds.loops import NetworkQuestions
+    from r2c_clouds.providers.recorded import RecordedProvider, dump_facts, load_facts
+
+    install(arm, ArmWorld(private=True, datapath=[99.5] * 12))
+    facts = gather_facts(provider(), r2c.demo("aks"))
+    path = tmp_path / "cloud-facts.json"
+    path.write_bytes(dump_facts(facts))
+    again = load_facts(path)
+    assert again.private_endpoints == facts.private_endpoints and len(again.private_endpoints) == 2
+    assert again.egress_gateways[0].datapath_availability == 99.5
+    replay = RecordedProvider(again).network(NetworkQuestions())
+    assert replay.private_endpoints == facts.private_endpoints
