@@ -513,3 +513,20 @@ def test_azure_new_facts_survive_recording(arm: Any, tmp_path: Path) -> None:
     assert again.egress_gateways[0].datapath_availability == 99.5
     replay = RecordedProvider(again).network(NetworkQuestions())
     assert replay.private_endpoints == facts.private_endpoints
+
+
+def test_recorded_facts_without_the_new_fields_still_load(tmp_path: Path) -> None:
+    import json
+
+    from r2c_clouds.providers.recorded import load_facts
+
+    doc = json.loads((ROOT / "r2c_clouds" / "demo" / "aks" / "cloud-facts.json").read_text(encoding="utf-8"))
+    assert "private_endpoints" in doc["facts"]
+    del doc["facts"]["private_endpoints"]  # a file recorded before these fields existed
+    for gw in doc["facts"]["egress_gateways"]:
+        del gw["datapath_availability"]
+    path = tmp_path / "cloud-facts.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    facts = load_facts(path)
+    assert facts.private_endpoints == () and facts.egress_gateways
+    assert all(gw.datapath_availability is None for gw in facts.egress_gateways)
