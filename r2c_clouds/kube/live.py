@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 from attrs import frozen
 
+from r2c_clouds._gc import gc_paused
 from r2c_clouds.errors import ClusterUnreachableError, ConfigError, SnapshotError
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.decode import decode_page
@@ -218,7 +219,7 @@ def connect(
     try:
         builder = StateBuilder(source=target.source, name=target.cluster_name)
         builder.server_version = server_version(api, target.server, timeout)
-        with _gc_paused():
+        with gc_paused():  # decoded structs hold no cycles; see r2c_clouds._gc
             results = list_kinds(api, KINDS, server=target.server, timeout=timeout, progress=progress)
             for res in results:
                 if res.items is None:
@@ -230,7 +231,9 @@ def connect(
                     builder.forbid(res.kind.kind, res.reason)
             cluster = builder.build()
             if sum(len(r.items or ()) for r in results) >= FREEZE_AT:
-                gc.freeze()  # see _gc_paused
+                # Later collections skip a big cluster's objects; reference counting still
+                # frees them once the ClusterState is dropped.
+                gc.freeze()
             return cluster
     finally:
         api.close()  # type: ignore[no-untyped-call]
@@ -418,26 +421,6 @@ def _describe(res: KindResult) -> str:
         return f"{plural}: not listed ({res.reason})"
     extra = f" ({res.reason})" if res.reason else ""
     return f"listed {len(res.items)} {plural}{extra}"
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Keep the cyclic garbage collector off while pages are decoded and the state is built.
-
-    Decoding 150,000 pods creates millions of small long-lived objects, none of them in a
-    cycle. With the collector running, its passes over them take longer than the decoding
-    itself (150,000 pods: 20 s instead of 6 s), and later rules would pay the same again. So
-    collection is paused, and :func:`connect` freezes a big cluster's objects
-    (:func:`gc.freeze`, at :data:`FREEZE_AT` objects or more): later collections skip them,
-    while reference counting still frees them as usual once the ClusterState is dropped.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --------------------------------------------------------------------------- HTTP
