@@ -25,7 +25,8 @@ from attrs import frozen
 
 from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace
-from r2c_clouds.model.findings import ChecklistItem, Evidence, Finding, ObjectRef, Severity, Status
+from r2c_clouds.model.findings import ChecklistItem, Evidence, Finding, Severity, Status
+from r2c_clouds.rules._workloads import workloads
 
 __all__ = ["ITEMS", "RULE_COUNTS", "SUB_CHECKS", "SubCheck", "build_checklist", "is_azure", "unselected_rules"]
 
@@ -108,13 +109,8 @@ def _workloads(c: ClusterState) -> int:
 
 
 def _count_workloads(c: ClusterState) -> int:
-    refs: set[ObjectRef] = set()
-    for kind, objs in (("Deployment", c.deployments), ("StatefulSet", c.statefulsets), ("DaemonSet", c.daemonsets)):
-        refs.update(ObjectRef(kind, o.metadata.namespace, o.metadata.name) for o in objs if _user(o.metadata.namespace))
-    for p in c.pods:
-        if _user(p.metadata.namespace):
-            refs.add(c.owner_of(p) or ObjectRef("Pod", p.metadata.namespace, p.metadata.name))
-    return len(refs)
+    # the workload grouping the rules count in: controllers, then other owners and bare pods
+    return sum(1 for w in workloads(c) if _user(w.ref.namespace))
 
 
 _WI_ANNOTATIONS = ("eks.amazonaws.com/role-arn", "azure.workload.identity/client-id", "iam.gke.io/gcp-service-account")
