@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import msgspec
+
 from r2c_clouds.kube.kinds import KINDS, KindInfo
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import NotChecked
@@ -13,12 +15,24 @@ from r2c_clouds.model.cluster import ClusterState
 __all__ = ["StateBuilder"]
 
 
-class StateBuilder:
-    """Collects objects per kind, which kinds were captured, forbidden or not captured."""
+#: The namespace kubectl gives a namespaced object that names none (``kubectl apply -f``).
+DEFAULT_NAMESPACE = "default"
 
-    def __init__(self, source: str, name: str | None = None) -> None:
+
+class StateBuilder:
+    """Collects objects per kind, which kinds were captured, forbidden or not captured.
+
+    A namespaced object without ``metadata.namespace`` (a manifest) is placed in
+    ``default_namespace``, as kubectl places it, so that every namespaced object has a
+    namespace and every cluster-scoped one has none.
+    """
+
+    def __init__(
+        self, source: str, name: str | None = None, *, default_namespace: str = DEFAULT_NAMESPACE
+    ) -> None:
         self.source = source
         self.name = name
+        self.default_namespace = default_namespace
         self.objects: dict[str, list[Any]] = defaultdict(list)
         self.captured: set[str] = set()
         self.not_checked: list[NotChecked] = []
@@ -28,15 +42,15 @@ class StateBuilder:
 
     def add(self, ki: KindInfo, obj: Any) -> None:
         """Add one decoded object (a Secret's wire form is reduced to key names here)."""
-        if isinstance(obj, k.SecretWire):
-            obj = obj.to_secret()
-        self.objects[ki.kind].append(obj)
-        self.captured.add(ki.kind)
+        self.extend(ki, [obj])
 
     def extend(self, ki: KindInfo, objs: list[Any]) -> None:
         """Add many decoded objects of one kind."""
         if ki.wire is k.SecretWire:
-            objs = [o.to_secret() for o in objs]
+            objs = [o.to_secret() for o in objs]  # SecretWire, or a Secret from plain values
+        if ki.namespaced:
+            ns = self.default_namespace
+            objs = [_in_namespace(o, ns) if o.metadata.namespace is None else o for o in objs]
         self.objects[ki.kind].extend(objs)
         self.captured.add(ki.kind)
 
@@ -69,6 +83,10 @@ class StateBuilder:
             server_version=self.server_version,
             **fields,
         )
+
+
+def _in_namespace(obj: Any, namespace: str) -> Any:
+    return msgspec.structs.replace(obj, metadata=msgspec.structs.replace(obj.metadata, namespace=namespace))
 
 
 def _dedupe(objs: list[Any]) -> list[Any]:

@@ -17,15 +17,17 @@ Shared by the snapshot loader and the live reader. The public functions are::
 
 A :class:`Batch` is ``(kind, info, objs, size)``: ``info`` is the kind's
 :class:`~r2c_clouds.kube.kinds.KindInfo` and ``objs`` its decoded structs; ``info is None``
-means a kind no rule reads (a built-in kind in ``IGNORED_KINDS`` or a custom resource),
-counted but not decoded. A typed empty list (``{"kind": "PodList", "items": []}``) yields a
+means a kind no rule reads (a built-in kind in ``IGNORED_KINDS``, a removed kind, a custom
+resource), counted but not decoded: the report names what was skipped. A typed empty list (``{"kind": "PodList", "items": []}``) yields a
 batch with no objects, so the kind still counts as captured.
 
 How the kind of an item is found: the item's ``kind``/``apiVersion``; else the list's kind
 (``PodList`` → ``Pod``, with the list's apiVersion); else ``hint`` (a file name such as
-``pods`` or ``scaledobjects.keda.sh``). An unknown kind that looks built-in (core, a group
-without a dot, or a ``*.k8s.io`` group) is an error; an unknown kind in another group is a
-custom resource no rule reads, counted as ignored. ``events.k8s.io/v1`` Events are mapped
+``pods`` or ``scaledobjects.keda.sh``). An unknown kind in a group whose kinds are fixed
+(core ``v1``, ``apps``, ``batch``, ``autoscaling``, ``policy``, ``extensions``: see
+:data:`~r2c_clouds.kube.kinds.CLOSED_GROUPS`) is an error, as the API server refuses it; an
+unknown kind in any other group (Gateway API, ``VerticalPodAutoscaler``, a CRD) is skipped
+and counted. ``events.k8s.io/v1`` Events are mapped
 onto the core Event fields.
 
 JSON is decoded in two passes over the bytes, both in C: a pass that reads only each item's
@@ -48,7 +50,14 @@ import yaml
 
 from r2c_clouds._gc import gc_paused
 from r2c_clouds.errors import SnapshotError
-from r2c_clouds.kube.kinds import IGNORED_KINDS, KINDS_BY_NAME, KindInfo, decoder, kind_for
+from r2c_clouds.kube.kinds import (
+    CLOSED_GROUPS,
+    IGNORED_KINDS,
+    KINDS_BY_NAME,
+    KindInfo,
+    decoder,
+    kind_for,
+)
 from r2c_clouds.model import kube as k
 
 if TYPE_CHECKING:
@@ -64,6 +73,7 @@ __all__ = [
     "gc_paused",
     "hint_kind",
     "looks_builtin",
+    "without_nulls",
 ]
 
 
@@ -244,12 +254,14 @@ def _resolve_uncached(kind: str | None, api_version: str | None) -> _Resolution 
             if ki.kind == "Event" and group == "events.k8s.io":
                 return _Read(ki, _EventV1, _events_v1)
             return _Read(ki, ki.wire, None)
-        return _Ignore(kind)  # same name, another group: a custom resource (Knative Service...)
-    if kind in IGNORED_KINDS:
-        return _Ignore(kind)
-    if looks_builtin(group):
-        where = f" ({api_version})" if api_version else ""
-        return f"unknown kind {kind!r}{where}"
+        # same name, another group: a custom resource (a Knative Service...), named with its
+        # group so that it is not mistaken for the kind the rules read
+        return _Ignore(f"{kind}.{group}" if group else kind)
+    closed = CLOSED_GROUPS.get(group) if group is not None else None
+    if closed is not None and kind not in closed:
+        return f"unknown kind {kind!r} ({api_version})"
+    if group is None and kind not in IGNORED_KINDS:
+        return f"unknown kind {kind!r}"  # no apiVersion to tell a custom resource by
     return _Ignore(kind)
 
 
@@ -270,7 +282,8 @@ def hint_kind(name: str) -> tuple[str, str | None] | None:
     ``pods`` → ``("Pod", None)``; ``storage-classes`` → ``("StorageClass", None)``;
     ``scaledobjects.keda.sh`` → ``("ScaledObject", None)``; ``core_v1_pods`` (Sonobuoy) →
     ``("Pod", None)``; ``certificates.cert-manager.io`` (a CRD name no rule reads) →
-    ``("certificates", "cert-manager.io/v1")``; ``snapshot`` → ``None``.
+    ``("certificates", "cert-manager.io/v1")``; ``kustomization`` → ``("Kustomization",
+    "kustomize.config.k8s.io/v1beta1")``; ``snapshot`` → ``None``.
     """
     if not name:
         return None
@@ -282,8 +295,10 @@ def hint_kind(name: str) -> tuple[str, str | None] | None:
     flat = name.lower().replace("-", "").replace("_", "")
     if flat in _IGNORED_BY_NAME:
         return (_IGNORED_BY_NAME[flat], None)
+    if flat == "kustomization":  # kustomize's own file, which may leave out its kind
+        return ("Kustomization", "kustomize.config.k8s.io/v1beta1")
     plural, dot, group = name.partition(".")
-    if dot and plural and not looks_builtin(group):
+    if dot and plural and "." in group:
         return (plural, f"{group}/v1")
     return None
 
@@ -391,6 +406,42 @@ def _text_bytes(data: bytes, source: str) -> bytes:
     if b"\x00" in data:
         raise _error(source, "binary file (NUL bytes), not JSON or YAML")
     return data
+
+
+# --------------------------------------------------------------------------- null is absent
+
+
+def without_nulls(obj: Any) -> Any:
+    """``obj`` as the API server reads it: ``null`` for a field is the field left out, at any
+    depth (``labels:`` or ``resources:`` left empty in YAML, ``subsets: null``), and map keys
+    are strings (YAML ``1: x`` is ``"1": x``, as kubectl's YAML-to-JSON conversion makes it).
+
+    Only object members are dropped: ``null`` items of a list stay (and fail where a value
+    is required). Raises RecursionError on absurdly deep input.
+    """
+    if isinstance(obj, dict):
+        return {
+            (key if isinstance(key, str) else _key_text(key)): without_nulls(value)
+            for key, value in obj.items()
+            if value is not None
+        }
+    if isinstance(obj, list):
+        return [without_nulls(v) for v in obj]
+    return obj
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, float):
+        return format(key, "g")
+    return "null" if key is None else str(key)
+
+
+def _lenient_json(data: bytes | msgspec.Raw, typ: Any) -> Any:
+    """The slow path for JSON holding ``null`` where the fast typed decode wants a value:
+    decode to plain values, drop the nulls, convert. Raises what :func:`msgspec.convert` raises."""
+    return msgspec.convert(without_nulls(msgspec.json.decode(data)), typ)
 
 
 # --------------------------------------------------------------------------- shared core
@@ -515,6 +566,11 @@ def _kind_decoder(info: KindInfo, wire: Any) -> msgspec.json.Decoder[Any]:
     return decoder(info) if wire is info.wire else _object_decoder(wire)
 
 
+def _envelope_type(wire: Any) -> Any:
+    """``{"items": [wire...], "metadata": {...}}`` for :func:`msgspec.convert` (plain values)."""
+    return _envelope_decoder(_py_wire(wire), page=True).type
+
+
 def decode_list_bytes(data: bytes, source: str, *, hint: str | None = None) -> Iterator[Batch]:
     """Decode one JSON document: a List, a typed XList, a bare array or a single object.
 
@@ -595,7 +651,10 @@ def _json_object_or_list(data: bytes, source: str, hint: str | None) -> Iterator
         yield Batch(res.kind, None, [], 1)
         return
     try:
-        obj = _kind_decoder(res.info, res.wire).decode(data)
+        try:
+            obj = _kind_decoder(res.info, res.wire).decode(data)
+        except msgspec.ValidationError:
+            obj = _lenient_json(data, _py_wire(res.wire))
     except msgspec.ValidationError as exc:
         msg, path = _split_validation(exc)
         raise _error(source, _problem(msg, path), _describe(None, kind, _named_json(data))) from None
@@ -630,20 +689,23 @@ def _json_items(data: bytes, items: _Items, *, envelope: bool) -> Iterator[Batch
 
     def decode_run(start: int, end: int, wire: Any) -> list[Any]:
         try:
+            objs: list[Any]
             with gc_paused():
-                if len(runs) == 1:  # the whole document is one kind: one typed decode, no copy
-                    if envelope:
-                        objs: list[Any] = _envelope_decoder(wire).decode(data).items
-                        return objs
-                    objs = _list_decoder(wire).decode(data)
-                else:
-                    chunk = b"[" + b",".join(get_raws()[start:end]) + b"]"
-                    objs = _list_decoder(wire).decode(chunk)
+                try:
+                    if len(runs) == 1:  # the whole document is one kind: one typed decode, no copy
+                        if envelope:
+                            objs = _envelope_decoder(wire).decode(data).items
+                        else:
+                            objs = _list_decoder(wire).decode(data)
+                    else:
+                        chunk = b"[" + b",".join(get_raws()[start:end]) + b"]"
+                        objs = _list_decoder(wire).decode(chunk)
+                except msgspec.ValidationError:  # a null where a value is typed, or a real error
+                    plain = [without_nulls(msgspec.json.decode(r)) for r in get_raws()[start:end]]
+                    objs = msgspec.convert(plain, _list_type(wire))
             return objs
         except msgspec.ValidationError as exc:
             msg, path = _split_validation(exc)
-            if len(runs) == 1 and envelope and path.startswith(".items"):
-                path = path[len(".items") :]
             m = _INDEX.match(path)
             if m is None:
                 raise _error(items.source, _problem(msg, path)) from None
@@ -677,7 +739,10 @@ def decode_page(data: bytes, ki: KindInfo, source: str) -> Page:
         wire, post = _EventV1, _events_v1
     try:
         with gc_paused():
-            env = _envelope_decoder(wire, page=True).decode(data)
+            try:
+                env = _envelope_decoder(wire, page=True).decode(data)
+            except msgspec.ValidationError:  # a null where a value is typed, or a real error
+                env = _lenient_json(data, _envelope_type(wire))
     except msgspec.ValidationError as exc:
         msg, path = _split_validation(exc)
         obj = None
@@ -709,7 +774,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_st
 
 
 class _SecretYaml(k._S, frozen=True):
-    """A Secret parsed from YAML: values are already Python strings; only key names are kept."""
+    """A Secret from plain values (YAML, or JSON on the slow path): only key names are kept."""
 
     metadata: k.ObjectMeta
     type: str | None = None
@@ -721,13 +786,48 @@ class _SecretYaml(k._S, frozen=True):
         return k.Secret(metadata=self.metadata, type=self.type, keys=keys)
 
 
-def _yaml_wire(wire: Any) -> Any:
+def _py_wire(wire: Any) -> Any:
+    """The struct to :func:`msgspec.convert` plain values into (a Secret's values are already
+    Python strings there: only their key names are kept)."""
     return _SecretYaml if wire is k.SecretWire else wire
 
 
 def _list_type(wire: Any) -> Any:
-    item = _yaml_wire(wire)
+    item = _py_wire(wire)
     return list[item]  # type: ignore[valid-type]
+
+
+#: a Go template action; ``${{ ... }}`` (GitHub Actions) is not one
+_TEMPLATE = re.compile(rb"(?<!\$)\{\{(?:.*?\}\}|-?\s*/\*)")
+
+
+def _template_line(data: bytes) -> str | None:
+    """The first line holding a Helm/Go template action (``{{ .Values.x }}``), if any."""
+    if b"{{" not in data or b"\x00" in data:
+        return None
+    m = _TEMPLATE.search(data)
+    if m is None:
+        return None
+    start = data.rfind(b"\n", 0, m.start()) + 1
+    end = data.find(b"\n", m.start())
+    line = data[start : end if end >= 0 else len(data)].decode("utf-8", "replace").strip()
+    number = data.count(b"\n", 0, m.start()) + 1
+    return f"line {number}: {line[:60]}{'…' if len(line) > 60 else ''}"
+
+
+def _templates_named(batches: Iterator[Batch], data: bytes, source: str) -> Iterator[Batch]:
+    """Re-raise a decoding error of a file that holds template actions as what it is."""
+    try:
+        yield from batches
+    except SnapshotError:
+        where = _template_line(data)
+        if where is None:
+            raise
+        raise _error(
+            source,
+            f"a template, not a manifest ({where}): render it first "
+            "(`helm template`, `kustomize build`)",
+        ) from None
 
 
 def decode_yaml_bytes(data: bytes, source: str, *, hint: str | None = None) -> Iterator[Batch]:
@@ -744,6 +844,10 @@ def decode_yaml_bytes(data: bytes, source: str, *, hint: str | None = None) -> I
     Raises:
         SnapshotError: malformed YAML (with line and column), binary input, or a bad object.
     """
+    return _templates_named(_decode_yaml(data, source, hint), data, source)
+
+
+def _decode_yaml(data: bytes, source: str, hint: str | None) -> Iterator[Batch]:
     data = _text_bytes(data, source)
     try:
         docs = list(yaml.load_all(data, Loader=_Loader))  # a safe loader (no arbitrary objects)
@@ -807,7 +911,7 @@ def _yaml_doc(doc: Any, source: str, hint: str | None, label: str | None) -> Ite
         if isinstance(res, _Ignore):
             yield Batch(res.kind, None, [], 1)
             return
-        objs = [_convert(doc, _yaml_wire(res.wire), source, lambda path: _describe(label, kind, doc))]
+        objs = [_convert(doc, _py_wire(res.wire), source, lambda path: _describe(label, kind, doc))]
         if res.post is not None:
             objs = res.post(objs)
         yield Batch(res.info.kind, res.info, objs, 1)
@@ -821,7 +925,10 @@ def _yaml_doc(doc: Any, source: str, hint: str | None, label: str | None) -> Ite
 
 def _convert(obj: Any, typ: Any, source: str, describe: Callable[[str], str | None]) -> Any:
     try:
-        return msgspec.convert(obj, typ)
+        try:
+            return msgspec.convert(obj, typ)
+        except msgspec.ValidationError:  # a null where a value is typed, or a real error
+            return msgspec.convert(without_nulls(obj), typ)
     except msgspec.ValidationError as exc:
         msg, path = _split_validation(exc)
         raise _error(source, _problem(msg, path), describe(path)) from None
@@ -852,7 +959,10 @@ def _yaml_items(
     def decode_run(start: int, end: int, wire: Any) -> list[Any]:
         try:
             with gc_paused():
-                objs: list[Any] = msgspec.convert(raw_items[start:end], _list_type(wire))
+                try:
+                    objs: list[Any] = msgspec.convert(raw_items[start:end], _list_type(wire))
+                except msgspec.ValidationError:  # a null where a value is typed, or a real error
+                    objs = msgspec.convert(without_nulls(raw_items[start:end]), _list_type(wire))
             return objs
         except msgspec.ValidationError as exc:
             msg, path = _split_validation(exc)

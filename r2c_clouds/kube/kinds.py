@@ -14,7 +14,15 @@ from attrs import frozen
 
 from r2c_clouds.model import kube as k
 
-__all__ = ["IGNORED_KINDS", "KINDS", "KINDS_BY_LIST_KIND", "KINDS_BY_NAME", "KindInfo", "kind_for"]
+__all__ = [
+    "CLOSED_GROUPS",
+    "IGNORED_KINDS",
+    "KINDS",
+    "KINDS_BY_LIST_KIND",
+    "KINDS_BY_NAME",
+    "KindInfo",
+    "kind_for",
+]
 
 
 @frozen
@@ -123,7 +131,8 @@ KINDS: tuple[KindInfo, ...] = (
 KINDS_BY_NAME: dict[str, KindInfo] = {ki.kind: ki for ki in KINDS}
 KINDS_BY_LIST_KIND: dict[str, KindInfo] = {f"{ki.kind}List": ki for ki in KINDS}
 
-#: Built-in kinds that snapshots commonly carry and no rule reads: skipped silently (counted).
+#: Built-in kinds (current and removed) that snapshots and manifests commonly carry and no
+#: rule reads: skipped and counted, never an error.
 IGNORED_KINDS: frozenset[str] = frozenset(
     {
         "ReplicaSet", "ReplicationController", "Job", "CronJob", "Lease", "Role", "ClusterRole",
@@ -133,11 +142,43 @@ IGNORED_KINDS: frozenset[str] = frozenset(
         "MutatingWebhookConfiguration", "APIService", "PodTemplate", "RuntimeClass",
         "ComponentStatus", "Binding", "CSIStorageCapacity", "FlowSchema",
         "PriorityLevelConfiguration", "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionPolicyBinding", "StorageVersionMigration", "VolumeAttributesClass",
-        "IPAddress", "ServiceCIDR", "ResourceClaim", "ResourceSlice", "DeviceClass",
-        "PodMetrics", "NodeMetrics",
+        "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding", "StorageVersionMigration", "VolumeAttributesClass",
+        "IPAddress", "ServiceCIDR", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice",
+        "DeviceClass", "PodMetrics", "NodeMetrics", "Eviction", "Scale",
+        # removed from Kubernetes, still found in older manifests
+        "PodSecurityPolicy", "PodPreset", "InitializerConfiguration", "ThirdPartyResource",
+        "DeploymentRollback", "ReplicationControllerDummy", "AuditSink", "ResourceClass",
+        "PodScheduling", "PodSchedulingContext",
     }
 )
+
+#: The API groups whose kinds are fixed (the core group and the legacy groups without a
+#: dot), with every kind they serve or served. An object of another kind in one of these
+#: groups is refused by the API server, so it is an error here too (``Serviceee`` in ``v1``);
+#: a kind unknown here in any other group (Gateway API, VerticalPodAutoscaler, a CRD) is a
+#: kind no rule reads, skipped and counted.
+CLOSED_GROUPS: dict[str, frozenset[str]] = {
+    "": frozenset(
+        {
+            "Binding", "ComponentStatus", "ConfigMap", "Endpoints", "Event", "LimitRange",
+            "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod",
+            "PodTemplate", "ReplicationController", "ResourceQuota", "Secret", "Service",
+            "ServiceAccount", "RangeAllocation", "SerializedReference",
+        }
+    ),
+    "apps": frozenset(
+        {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision", "Scale",
+         "DeploymentRollback"}
+    ),
+    "batch": frozenset({"Job", "CronJob", "JobTemplate"}),
+    "autoscaling": frozenset({"HorizontalPodAutoscaler", "Scale"}),
+    "policy": frozenset({"PodDisruptionBudget", "PodSecurityPolicy", "Eviction"}),
+    "extensions": frozenset(
+        {"Deployment", "DaemonSet", "ReplicaSet", "Ingress", "NetworkPolicy", "PodSecurityPolicy",
+         "ThirdPartyResource", "ReplicationControllerDummy", "Scale", "DeploymentRollback"}
+    ),
+}
 
 
 def kind_for(name: str) -> KindInfo | None:

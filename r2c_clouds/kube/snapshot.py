@@ -125,6 +125,8 @@ def _load(text: str) -> ClusterState:
 
 
 def _finish(builder: StateBuilder, text: str) -> ClusterState:
+    # objects of kinds no rule reads are Kubernetes objects all the same: a file of
+    # HTTPRoutes scans (to no findings) and the report names what it skipped
     if not builder.captured and not builder.ignored and not builder.not_checked:
         raise SnapshotError(text, "no Kubernetes objects found")
     return builder.build()

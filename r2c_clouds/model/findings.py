@@ -61,13 +61,21 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (expected one of {names})") from None
 
 
+def _namespace_order(namespace: str | None) -> str:
+    return namespace or ""
+
+
 @frozen(order=True)
 class ObjectRef:
-    """A Kubernetes (or cloud) object a finding is about: ``Pod/shop/api-7d9``."""
+    """A Kubernetes (or cloud) object a finding is about: ``Pod/shop/api-7d9``.
+
+    Refs sort by kind, namespace, name; a cluster-scoped ref (namespace ``None``) sorts as
+    the empty namespace, so refs of any scope can be sorted together.
+    """
 
     kind: str
-    namespace: str | None
-    name: str
+    namespace: str | None = field(order=_namespace_order)
+    name: str = field()
 
     def __str__(self) -> str:
         if self.namespace:
