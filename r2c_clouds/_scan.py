@@ -84,6 +84,7 @@ def scan(
         objects=cluster.object_counts(),
         api_calls=dict(facts.api_calls) if facts is not None else {},
         duration_s=round(time.perf_counter() - started, 4),
+        skipped=dict(cluster.ignored),
     )
     return Report(
         cluster=cluster,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import TypeVar, cast
 
@@ -15,7 +15,7 @@ from r2c_clouds.model.findings import ObjectRef
 
 _T = TypeVar("_T")
 
-__all__ = ["ZONE_LABELS", "ClusterState", "node_zone", "pod_ref", "selector_matches"]
+__all__ = ["ZONE_LABELS", "ClusterState", "node_zone", "pod_ref", "selector_matches", "skipped_summary"]
 
 #: Node labels carrying the zone, newest first.
 ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
@@ -70,7 +70,9 @@ class ClusterState:
         captured: the kinds the source holds (a kind absent here was *not captured*,
             which is not the same as zero objects).
         not_checked: kinds that were forbidden or not captured, and why.
-        ignored: counts of objects of kinds no rule reads, by kind.
+        ignored: counts of objects skipped because no rule reads their kind, by kind
+            (``HTTPRoute``; a custom resource that shares a read kind's name is named with its
+            group, ``Service.serving.knative.dev``). See :meth:`skipped_summary`.
         cloud_facts_path: a recorded ``cloud-facts.json`` found beside a snapshot.
     """
 
@@ -118,6 +120,11 @@ class ClusterState:
         from r2c_clouds.kube.kinds import KINDS
 
         return {ki.kind: len(getattr(self, ki.field)) for ki in KINDS if ki.kind in self.captured}
+
+    def skipped_summary(self, limit: int = 8) -> str | None:
+        """``"3 objects of kinds not read: HTTPRoute (2), VerticalPodAutoscaler (1)"``, or
+        ``None`` when nothing was skipped."""
+        return skipped_summary(self.ignored, limit)
 
     # ------------------------------------------------------------------ indexes
 
@@ -329,3 +336,20 @@ _SYSTEM_NAMESPACES = frozenset(
 def is_system_namespace(name: str | None) -> bool:
     """Kubernetes', the cloud's and common platform add-ons' namespaces."""
     return name in _SYSTEM_NAMESPACES
+
+
+def skipped_summary(counts: Mapping[str, int], limit: int = 8) -> str | None:
+    """Objects skipped by kind, in words, most frequent first; ``None`` for none.
+
+    >>> skipped_summary({"VerticalPodAutoscaler": 1, "HTTPRoute": 2})
+    '3 objects of kinds not read: HTTPRoute (2), VerticalPodAutoscaler (1)'
+    """
+    total = sum(counts.values())
+    if not total:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{kind} ({n:,})" for kind, n in ranked[:limit])
+    if len(ranked) > limit:
+        text += f", and {len(ranked) - limit} more kinds"
+    noun = "object" if total == 1 else "objects"
+    return f"{total:,} {noun} of kinds not read: {text}"

@@ -27,11 +27,14 @@ class Stats:
         objects: Kubernetes objects per kind.
         api_calls: cloud API calls per operation.
         duration_s: wall time of the whole scan.
+        skipped: objects of kinds no rule reads (``HTTPRoute``, ``ReplicaSet``), per kind:
+            read from the source, then left out.
     """
 
     objects: dict[str, int] = field(factory=dict)
     api_calls: dict[str, int] = field(factory=dict)
     duration_s: float = 0.0
+    skipped: dict[str, int] = field(factory=dict)
 
 
 @frozen

@@ -11,6 +11,7 @@ import html
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from r2c_clouds.model.cluster import skipped_summary
 from r2c_clouds.model.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -155,8 +156,10 @@ def render_html(report: Report) -> str:
             out.append(f"<li><strong>{_e(what)}</strong> — {_e(reason)}</li>")
         out.append("</ul>")
     st = report.stats
+    skipped = skipped_summary(st.skipped)
     out.append(
-        f'<p class="meta">objects {sum(st.objects.values())} · cloud api calls {sum(st.api_calls.values())}'
-        f" · {st.duration_s:.2f} s</p></body></html>"
+        f'<p class="meta">objects {sum(st.objects.values())}'
+        + (f" · skipped {_e(skipped)}" if skipped else "")
+        + f" · cloud api calls {sum(st.api_calls.values())} · {st.duration_s:.2f} s</p></body></html>"
     )
     return "\n".join(out) + "\n"

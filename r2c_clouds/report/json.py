@@ -99,6 +99,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             "objects": dict(sorted(report.stats.objects.items())),
             "api_calls": dict(sorted(report.stats.api_calls.items())),
             "duration_s": report.stats.duration_s,
+            "skipped": dict(sorted(report.stats.skipped.items())),
         },
     }
 

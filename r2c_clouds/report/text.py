@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from r2c_clouds.model.cluster import skipped_summary
 from r2c_clouds.model.findings import (
     ChecklistItem,
     Evidence,
@@ -168,7 +169,12 @@ def _header(report: Report) -> RenderableType:
         ("   chains ", "dim"),
         (str(len(report.chains)), "bold"),
     )
-    return Group(title, where, provider, found)
+    lines: list[RenderableType] = [title, where, provider]
+    skipped = skipped_summary(report.stats.skipped)
+    if skipped:
+        lines.append(Text.assemble(("skipped  ", "dim"), skipped))
+    lines.append(found)
+    return Group(*lines)
 
 
 def _section(title: str, count: int | None = None) -> Rule:
