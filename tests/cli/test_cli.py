@@ -21,8 +21,6 @@ from r2c_clouds.cli import _Progress, main
 from r2c_clouds.model.findings import Loop, ObjectRef, Severity
 from r2c_clouds.rules import REGISTRY, RuleContext, RuleSpec
 
-pytest.importorskip("r2c_clouds.kube.snapshot", reason="the snapshot loader has not landed")
-
 MARKER = "compute.cli-marker"
 LABEL = "r2c.test/severity"
 

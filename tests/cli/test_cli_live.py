@@ -9,11 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-pytest.importorskip("r2c_clouds.kube.live", reason="the live reader has not landed")
-pytest.importorskip("r2c_clouds.kube.dump", reason="the snapshot writer has not landed")
-pytest.importorskip("r2c_clouds.kube.snapshot", reason="the snapshot loader has not landed")
-
 from apiserver import FakeApiServer, sample_objects
 
 from r2c_clouds.cli import main

@@ -73,7 +73,6 @@ def kubeconfig(tmp_path: Path) -> str:
 
 
 def test_unreachable_cluster_exit_3(kubeconfig: str, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("r2c_clouds.kube.live", reason="the live reader has not landed")
     code = main(["scan", "--context", "x", "--kubeconfig", kubeconfig, "--cloud", "none"])
     out, err = capsys.readouterr()
     assert code == 3
@@ -84,7 +83,6 @@ def test_unreachable_cluster_exit_3(kubeconfig: str, capsys: pytest.CaptureFixtu
 
 
 def test_quiet_silences_progress(kubeconfig: str, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("r2c_clouds.kube.live", reason="the live reader has not landed")
     code = main(["checklist", "--context", "x", "--kubeconfig", kubeconfig, "--quiet"])
     _, err = capsys.readouterr()
     assert code == 3
@@ -103,8 +101,6 @@ def test_missing_kubeconfig_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_snapshot_then_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("r2c_clouds.kube.snapshot", reason="the snapshot loader has not landed")
-    pytest.importorskip("r2c_clouds.kube.dump", reason="the snapshot writer has not landed")
     src = tmp_path / "in.json"
     src.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [NODE, POD]}))
     out_dir = tmp_path / "snap"
@@ -123,7 +119,6 @@ def test_snapshot_then_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_snapshot_into_a_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("r2c_clouds.kube.dump", reason="the snapshot writer has not landed")
     src = tmp_path / "in.json"
     src.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [NODE]}))
     code = main(["snapshot", "--output", str(src), "--snapshot", str(src), "--cloud", "none"])
@@ -150,8 +145,7 @@ def _demo_names() -> list[str]:
 
 
 def test_unknown_demo_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    if not _demo_names():
-        pytest.skip("the bundled demos have not landed")
+    assert _demo_names(), "the bundled demos are missing from the package"
     code = main(["scan", "--demo", "no-such-demo"])
     _, err = capsys.readouterr()
     assert code == 2
@@ -160,8 +154,7 @@ def test_unknown_demo_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_every_demo_scans_offline(capsys: pytest.CaptureFixture[str]) -> None:
     names = _demo_names()
-    if not names:
-        pytest.skip("the bundled demos have not landed")
+    assert names, "the bundled demos are missing from the package"
     for name in names:
         code = main(["scan", "--demo", name, "--format", "json"])
         out, err = capsys.readouterr()

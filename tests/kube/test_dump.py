@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import pytest
 from apiserver import FakeApiServer, sample_objects
 from factories import node, pod
 
+from r2c_clouds.kube import snapshot
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.dump import INFO_FILE, write_snapshot
 from r2c_clouds.kube.kinds import KINDS, decoder, kind_for
@@ -18,8 +18,6 @@ from r2c_clouds.kube.live import connect
 from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.providers.recorded import FACTS_FILE, load_facts
-
-snapshot = pytest.importorskip("r2c_clouds.kube.snapshot", reason="the snapshot loader is not in this tree")
 
 
 def build(objs: list[dict[str, Any]], captured: list[str] | None = None, **kw: Any) -> ClusterState:

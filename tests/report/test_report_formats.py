@@ -103,7 +103,6 @@ def test_dataframe_without_pandas_is_one_clear_error(report: Report, monkeypatch
 
 
 def test_dataframe_rows(report: Report) -> None:
-    pytest.importorskip("pandas")
     from r2c_clouds.report.frame import COLUMNS
 
     df = report.to_dataframe()
