@@ -108,10 +108,15 @@ class SecretKeySelector(_S, frozen=True):
     key: str | None = None
 
 
+class ObjectFieldSelector(_S, frozen=True):
+    field_path: str = ""
+    api_version: str | None = None
+
+
 class EnvVarSource(_S, frozen=True):
     secret_key_ref: SecretKeySelector | None = None
     config_map_key_ref: SecretKeySelector | None = None
-    field_ref: dict[str, Any] | None = None
+    field_ref: ObjectFieldSelector | None = None
 
 
 class EnvVar(_S, frozen=True):
@@ -130,11 +135,32 @@ class EnvFromSource(_S, frozen=True):
     prefix: str | None = None
 
 
+class HTTPGetAction(_S, frozen=True):
+    path: str | None = None
+    port: IntOrString | None = None
+    host: str | None = None
+    scheme: str | None = None
+
+
+class TCPSocketAction(_S, frozen=True):
+    port: IntOrString | None = None
+    host: str | None = None
+
+
+class ExecAction(_S, frozen=True):
+    command: list[str] = []
+
+
+class GRPCAction(_S, frozen=True):
+    port: int | None = None
+    service: str | None = None
+
+
 class Probe(_S, frozen=True):
-    http_get: dict[str, Any] | None = None
-    tcp_socket: dict[str, Any] | None = None
-    exec: dict[str, Any] | None = None
-    grpc: dict[str, Any] | None = None
+    http_get: HTTPGetAction | None = None
+    tcp_socket: TCPSocketAction | None = None
+    exec: ExecAction | None = None
+    grpc: GRPCAction | None = None
     initial_delay_seconds: int | None = None
     period_seconds: int | None = None
     timeout_seconds: int | None = None
@@ -145,6 +171,13 @@ class ContainerPort(_S, frozen=True):
     container_port: int
     name: str | None = None
     protocol: str | None = None
+
+
+class VolumeMount(_S, frozen=True):
+    name: str
+    mount_path: str = ""
+    read_only: bool = False
+    sub_path: str | None = None
 
 
 class Container(_S, frozen=True):
@@ -159,7 +192,7 @@ class Container(_S, frozen=True):
     ports: list[ContainerPort] = []
     args: list[str] = []
     command: list[str] = []
-    volume_mounts: list[dict[str, Any]] = []
+    volume_mounts: list[VolumeMount] = []
     restart_policy: str | None = None  # native sidecars (initContainers with restartPolicy: Always)
 
 
@@ -179,11 +212,20 @@ class SecretVolumeSource(_S, frozen=True):
     secret_name: str | None = None
 
 
+class PersistentVolumeClaimTemplate(_S, frozen=True):
+    metadata: TemplateMetadata | None = None
+    spec: PVCSpec = msgspec.field(default_factory=lambda: PVCSpec())
+
+
+class EphemeralVolumeSource(_S, frozen=True):
+    volume_claim_template: PersistentVolumeClaimTemplate | None = None
+
+
 class Volume(_S, frozen=True):
     name: str
     persistent_volume_claim: PVCSource | None = None
     secret: SecretVolumeSource | None = None
-    ephemeral: dict[str, Any] | None = None
+    ephemeral: EphemeralVolumeSource | None = None
 
 
 class TopologySpreadConstraint(_S, frozen=True):
@@ -191,6 +233,47 @@ class TopologySpreadConstraint(_S, frozen=True):
     topology_key: str = ""
     when_unsatisfiable: str = "DoNotSchedule"
     label_selector: LabelSelector | None = None
+    min_domains: int | None = None
+    node_affinity_policy: str | None = None
+    node_taints_policy: str | None = None
+    match_label_keys: list[str] = []
+
+
+class PreferredSchedulingTerm(_S, frozen=True):
+    weight: int = 0
+    preference: NodeSelectorTerm = msgspec.field(default_factory=lambda: NodeSelectorTerm())
+
+
+class NodeAffinity(_S, frozen=True):
+    required_during_scheduling_ignored_during_execution: NodeSelector | None = None
+    preferred_during_scheduling_ignored_during_execution: list[PreferredSchedulingTerm] = []
+
+
+class PodAffinityTerm(_S, frozen=True):
+    topology_key: str = ""
+    label_selector: LabelSelector | None = None
+    namespaces: list[str] = []
+    namespace_selector: LabelSelector | None = None
+    match_label_keys: list[str] = []
+    mismatch_label_keys: list[str] = []
+
+
+class WeightedPodAffinityTerm(_S, frozen=True):
+    weight: int = 0
+    pod_affinity_term: PodAffinityTerm = PodAffinityTerm()
+
+
+class PodAffinity(_S, frozen=True):
+    """``podAffinity`` or ``podAntiAffinity`` (the same shape)."""
+
+    required_during_scheduling_ignored_during_execution: list[PodAffinityTerm] = []
+    preferred_during_scheduling_ignored_during_execution: list[WeightedPodAffinityTerm] = []
+
+
+class Affinity(_S, frozen=True):
+    node_affinity: NodeAffinity | None = None
+    pod_affinity: PodAffinity | None = None
+    pod_anti_affinity: PodAffinity | None = None
 
 
 class PodSpec(_S, frozen=True):
@@ -203,7 +286,7 @@ class PodSpec(_S, frozen=True):
     priority_class_name: str | None = None
     priority: int | None = None
     tolerations: list[Toleration] = []
-    affinity: dict[str, Any] | None = None
+    affinity: Affinity | None = None
     volumes: list[Volume] = []
     image_pull_secrets: list[NameRef] = []
     topology_spread_constraints: list[TopologySpreadConstraint] = []
@@ -222,10 +305,14 @@ class ContainerStateTerminated(_S, frozen=True):
     finished_at: str | None = None
 
 
+class ContainerStateRunning(_S, frozen=True):
+    started_at: str | None = None
+
+
 class ContainerState(_S, frozen=True):
     waiting: ContainerStateWaiting | None = None
     terminated: ContainerStateTerminated | None = None
-    running: dict[str, Any] | None = None
+    running: ContainerStateRunning | None = None
 
 
 class ContainerStatus(_S, frozen=True):
@@ -318,9 +405,13 @@ class Node(_S, frozen=True):
     status: NodeStatus = NodeStatus()
 
 
+class NamespaceStatus(_S, frozen=True):
+    phase: str | None = None
+
+
 class Namespace(_S, frozen=True):
     metadata: ObjectMeta
-    status: dict[str, Any] = {}
+    status: NamespaceStatus = NamespaceStatus()
 
 
 # --------------------------------------------------------------------------- network
@@ -353,7 +444,7 @@ class Service(_S, frozen=True):
 class EndpointAddress(_S, frozen=True):
     ip: str | None = None
     node_name: str | None = None
-    target_ref: dict[str, Any] | None = None
+    target_ref: ObjectReference | None = None
 
 
 class EndpointSubset(_S, frozen=True):
@@ -377,7 +468,7 @@ class Endpoint(_S, frozen=True):
     conditions: EndpointConditions = EndpointConditions()
     node_name: str | None = None
     zone: str | None = None
-    target_ref: dict[str, Any] | None = None
+    target_ref: ObjectReference | None = None
 
 
 class EndpointSlice(_S, frozen=True):
@@ -386,9 +477,14 @@ class EndpointSlice(_S, frozen=True):
     endpoints: list[Endpoint] = []
 
 
+class ServiceBackendPort(_S, frozen=True):
+    name: str | None = None
+    number: int | None = None
+
+
 class IngressBackendService(_S, frozen=True):
     name: str
-    port: dict[str, Any] = {}
+    port: ServiceBackendPort = ServiceBackendPort()
 
 
 class IngressBackend(_S, frozen=True):
@@ -421,11 +517,38 @@ class Ingress(_S, frozen=True):
     spec: IngressSpec = IngressSpec()
 
 
+class IPBlock(_S, frozen=True):
+    cidr: str = ""
+    except_: list[str] = msgspec.field(default_factory=list, name="except")
+
+
+class NetworkPolicyPeer(_S, frozen=True):
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+
+class NetworkPolicyPort(_S, frozen=True):
+    protocol: str | None = None
+    port: IntOrString | None = None
+    end_port: int | None = None
+
+
+class NetworkPolicyIngressRule(_S, frozen=True):
+    from_: list[NetworkPolicyPeer] = msgspec.field(default_factory=list, name="from")
+    ports: list[NetworkPolicyPort] = []
+
+
+class NetworkPolicyEgressRule(_S, frozen=True):
+    to: list[NetworkPolicyPeer] = []
+    ports: list[NetworkPolicyPort] = []
+
+
 class NetworkPolicySpec(_S, frozen=True):
     pod_selector: LabelSelector = LabelSelector()
     policy_types: list[str] = []
-    ingress: list[dict[str, Any]] = []
-    egress: list[dict[str, Any]] = []
+    ingress: list[NetworkPolicyIngressRule] = []
+    egress: list[NetworkPolicyEgressRule] = []
 
 
 class NetworkPolicy(_S, frozen=True):
@@ -661,11 +784,21 @@ class WorkloadStatus(_S, frozen=True):
     conditions: list[Condition] = []
 
 
+class RollingUpdateDeployment(_S, frozen=True):
+    max_unavailable: IntOrString | None = None
+    max_surge: IntOrString | None = None
+
+
+class DeploymentStrategy(_S, frozen=True):
+    type: str | None = None
+    rolling_update: RollingUpdateDeployment | None = None
+
+
 class DeploymentSpec(_S, frozen=True):
     replicas: int | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec = PodTemplateSpec()
-    strategy: dict[str, Any] = {}
+    strategy: DeploymentStrategy = DeploymentStrategy()
 
 
 class Deployment(_S, frozen=True):
@@ -679,6 +812,16 @@ class VolumeClaimTemplate(_S, frozen=True):
     spec: PVCSpec = PVCSpec()
 
 
+class RollingUpdateStatefulSetStrategy(_S, frozen=True):
+    partition: int | None = None
+    max_unavailable: IntOrString | None = None
+
+
+class StatefulSetUpdateStrategy(_S, frozen=True):
+    type: str | None = None
+    rolling_update: RollingUpdateStatefulSetStrategy | None = None
+
+
 class StatefulSetSpec(_S, frozen=True):
     replicas: int | None = None
     selector: LabelSelector | None = None
@@ -686,7 +829,7 @@ class StatefulSetSpec(_S, frozen=True):
     volume_claim_templates: list[VolumeClaimTemplate] = []
     service_name: str | None = None
     pod_management_policy: str | None = None
-    update_strategy: dict[str, Any] = {}
+    update_strategy: StatefulSetUpdateStrategy = msgspec.field(default_factory=lambda: StatefulSetUpdateStrategy())
 
 
 class StatefulSet(_S, frozen=True):

@@ -14,7 +14,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-import msgspec
 from attrs import frozen
 
 from r2c_clouds.loops.compute import node_pool_of
@@ -472,14 +471,12 @@ def _terms_match(terms: list[k.NodeSelectorTerm], node: k.Node) -> bool:
 
 
 def _required_node_affinity(pod: k.Pod) -> list[k.NodeSelectorTerm] | None:
-    aff = (pod.spec.affinity or {}).get("nodeAffinity") or {}
-    req = aff.get("requiredDuringSchedulingIgnoredDuringExecution")
-    if not req:
+    aff = pod.spec.affinity
+    na = aff.node_affinity if aff is not None else None
+    req = na.required_during_scheduling_ignored_during_execution if na is not None else None
+    if req is None or not req.node_selector_terms:
         return None
-    try:
-        return msgspec.convert(req, k.NodeSelector).node_selector_terms
-    except msgspec.ValidationError:
-        return None
+    return req.node_selector_terms
 
 
 @frozen(eq=False)

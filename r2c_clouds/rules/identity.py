@@ -147,14 +147,14 @@ def _static_uses(
                 ))
             elif env.name == "GOOGLE_APPLICATION_CREDENTIALS" and env.value:
                 for m in c.volume_mounts:
-                    path = str(m.get("mountPath", "")).rstrip("/")
-                    secret_name = secret_volumes.get(str(m.get("name", "")))
+                    path = m.mount_path.rstrip("/")
+                    secret_name = secret_volumes.get(m.name)
                     if secret_name and path and env.value.startswith(path + "/"):
                         used.add(secret_name)
                         evidence.append(Evidence(
                             "kubernetes", ref,
                             f"container {c.name}: GOOGLE_APPLICATION_CREDENTIALS={env.value} is a key file "
-                            f"from Secret {ns}/{secret_name} (volume {m.get('name')})",
+                            f"from Secret {ns}/{secret_name} (volume {m.name})",
                         ))
                         break
         for ef in c.env_from:

@@ -222,8 +222,8 @@ def _field_refs(spec: k.PodSpec) -> set[str]:
     for c in spec.containers:
         for e in c.env:
             fr = e.value_from.field_ref if e.value_from is not None else None
-            if fr and fr.get("fieldPath") in CONTEXT_FIELDS:
-                paths.add(str(fr["fieldPath"]))
+            if fr is not None and fr.field_path in CONTEXT_FIELDS:
+                paths.add(fr.field_path)
     return paths
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from r2c_clouds.loops.storage import volume_ref
 from r2c_clouds.model import kube as k
@@ -340,7 +339,7 @@ def database_as_deployment(ctx: RuleContext) -> Iterator[Finding]:
             base = _image_base(c.image or "")
             if not _DB_IMAGE.match(base):
                 continue
-            mounted = [claims[m.get("name", "")] for m in c.volume_mounts if m.get("name") in claims]
+            mounted = [claims[m.name] for m in c.volume_mounts if m.name in claims]
             rwo: list[str] = []
             for claim in mounted:
                 pvc = cluster.pvcs_by_key.get((ns or "", claim))
@@ -350,7 +349,7 @@ def database_as_deployment(ctx: RuleContext) -> Iterator[Finding]:
             if not rwo:
                 continue
             ref = ObjectRef("Deployment", ns, d.metadata.name)
-            strategy = (d.spec.strategy or {}).get("type", "RollingUpdate")
+            strategy = d.spec.strategy.type or "RollingUpdate"
             replicas = d.spec.replicas if d.spec.replicas is not None else 1
             yield ctx.finding(
                 ref,
@@ -368,31 +367,27 @@ def database_as_deployment(ctx: RuleContext) -> Iterator[Finding]:
 _ZONE_KEYS = frozenset(ZONE_LABELS)
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _spreads_by_zone(spec: k.PodSpec) -> bool:
     if any(t.topology_key in _ZONE_KEYS for t in spec.topology_spread_constraints):
         return True
-    anti = _dict(_dict(spec.affinity).get("podAntiAffinity"))
-    terms = _dicts(anti.get("requiredDuringSchedulingIgnoredDuringExecution"))
-    terms += [_dict(t.get("podAffinityTerm")) for t in _dicts(anti.get("preferredDuringSchedulingIgnoredDuringExecution"))]
-    return any(t.get("topologyKey") in _ZONE_KEYS for t in terms)
+    anti = spec.affinity.pod_anti_affinity if spec.affinity is not None else None
+    if anti is None:
+        return False
+    terms = [*anti.required_during_scheduling_ignored_during_execution,
+             *(w.pod_affinity_term for w in anti.preferred_during_scheduling_ignored_during_execution)]
+    return any(t.topology_key in _ZONE_KEYS for t in terms)
 
 
 def _pinned_to_zone(spec: k.PodSpec) -> bool:
     if any(key in _ZONE_KEYS for key in spec.node_selector):
         return True
-    na = _dict(_dict(_dict(spec.affinity).get("nodeAffinity")).get("requiredDuringSchedulingIgnoredDuringExecution"))
-    for term in _dicts(na.get("nodeSelectorTerms")):
-        for req in _dicts(term.get("matchExpressions")):
-            values = req.get("values")
-            if req.get("key") in _ZONE_KEYS and req.get("operator") == "In" and isinstance(values, list) and len(values) == 1:
+    na = spec.affinity.node_affinity if spec.affinity is not None else None
+    required = na.required_during_scheduling_ignored_during_execution if na is not None else None
+    if required is None:
+        return False
+    for term in required.node_selector_terms:
+        for req in term.match_expressions:
+            if req.key in _ZONE_KEYS and req.operator == "In" and len(req.values) == 1:
                 return True
     return False
 
