@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from r2c_clouds.kube.decode import without_nulls
 from r2c_clouds.kube.kinds import KINDS, KindInfo
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import NotChecked
@@ -48,6 +49,8 @@ class StateBuilder:
         """Add many decoded objects of one kind."""
         if ki.wire is k.SecretWire:
             objs = [o.to_secret() for o in objs]  # SecretWire, or a Secret from plain values
+        if ki.optional:  # custom resources keep free-form subtrees: null is absent there too
+            objs = [_free_form_without_nulls(o) for o in objs]
         if ki.namespaced:
             ns = self.default_namespace
             objs = [_in_namespace(o, ns) if o.metadata.namespace is None else o for o in objs]
@@ -83,6 +86,23 @@ class StateBuilder:
             server_version=self.server_version,
             **fields,
         )
+
+
+def _free_form_without_nulls(obj: Any) -> Any:
+    """``obj`` with ``null`` members dropped from its plain-dict subtrees (a custom
+    resource's ``spec``/``status`` are kept as dicts), recursing through structs."""
+    changes: dict[str, Any] = {}
+    for name in obj.__struct_fields__:
+        value = getattr(obj, name)
+        if isinstance(value, (dict, list)):
+            clean = without_nulls(value)
+            if clean != value:
+                changes[name] = clean
+        elif isinstance(value, msgspec.Struct):
+            clean = _free_form_without_nulls(value)
+            if clean is not value:
+                changes[name] = clean
+    return msgspec.structs.replace(obj, **changes) if changes else obj
 
 
 def _in_namespace(obj: Any, namespace: str) -> Any:

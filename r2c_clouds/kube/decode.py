@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Batch",
     "Page",
+    "api_values",
     "decode_list_bytes",
     "decode_page",
     "decode_yaml_bytes",
@@ -412,12 +413,12 @@ def _text_bytes(data: bytes, source: str) -> bytes:
 
 
 def without_nulls(obj: Any) -> Any:
-    """``obj`` as the API server reads it: ``null`` for a field is the field left out, at any
-    depth (``labels:`` or ``resources:`` left empty in YAML, ``subsets: null``), and map keys
-    are strings (YAML ``1: x`` is ``"1": x``, as kubectl's YAML-to-JSON conversion makes it).
+    """``obj`` with every ``null`` object member dropped, at any depth, and map keys made
+    strings (YAML ``1: x`` is ``"1": x``, as kubectl's YAML-to-JSON conversion makes it).
 
-    Only object members are dropped: ``null`` items of a list stay (and fail where a value
-    is required). Raises RecursionError on absurdly deep input.
+    This is how the API server prunes a custom resource's free-form fields. Built-in kinds
+    go through :func:`api_values`, which knows a struct field from a map entry. ``null``
+    items of a list stay. Raises RecursionError on absurdly deep input.
     """
     if isinstance(obj, dict):
         return {
@@ -430,6 +431,94 @@ def without_nulls(obj: Any) -> Any:
     return obj
 
 
+def api_values(obj: Any, typ: Any) -> Any:
+    """Plain values (decoded JSON or YAML) as the API server reads them into ``typ``.
+
+    A field set to ``null`` is the field left out, at any depth; a ``null`` map entry
+    (``labels: {app: }``, ``requests: {cpu: }``) is the entry with its zero value (``""``,
+    quantity ``"0"``), as Go's JSON decoding stores it; map keys are strings. Free-form
+    subtrees (``dict[str, Any]``) drop their nulls like a custom resource's pruned fields.
+    Raises RecursionError on absurdly deep input.
+    """
+    info = _TYPE_INFO.get(typ)
+    if info is None:
+        info = _TYPE_INFO[typ] = msgspec.inspect.type_info(typ)
+    return _api_value(obj, info)
+
+
+_TYPE_INFO: dict[Any, Any] = {}
+_FIELDS: dict[type, dict[str, Any]] = {}
+_mi = msgspec.inspect
+
+
+def _struct_fields(t: Any) -> dict[str, Any]:
+    fields = _FIELDS.get(t.cls)
+    if fields is None:
+        fields = _FIELDS[t.cls] = {f.encode_name: f.type for f in t.fields}
+    return fields
+
+
+def _branch(value: Any, t: Any) -> Any:
+    """The member of a union type that ``value`` (a dict or list) decodes into."""
+    for member in t.types:
+        if isinstance(value, dict) and isinstance(member, (_mi.StructType, _mi.DictType)):
+            return member
+        if isinstance(value, list) and isinstance(member, _mi.ListType):
+            return member
+    return None
+
+
+def _zero(t: Any) -> Any:
+    """Go's zero value for a map entry of type ``t`` that was ``null``."""
+    if isinstance(t, _mi.UnionType):
+        kinds = {type(m) for m in t.types}
+        if _mi.NoneType in kinds:
+            return None
+        if _mi.StrType in kinds:
+            return "0" if kinds & {_mi.IntType, _mi.FloatType} else ""  # a quantity's zero is "0"
+        return _zero(t.types[0])
+    zeros: dict[type, Any] = {
+        _mi.StrType: "", _mi.IntType: 0, _mi.FloatType: 0.0, _mi.BoolType: False,
+        _mi.ListType: [], _mi.DictType: {}, _mi.StructType: {},
+    }
+    return zeros.get(type(t))
+
+
+def _api_value(value: Any, t: Any) -> Any:
+    if isinstance(t, _mi.UnionType):
+        t = _branch(value, t)
+        if t is None:
+            return value
+    if isinstance(t, _mi.StructType):
+        if not isinstance(value, dict):
+            return value
+        fields = _struct_fields(t)
+        out = {}
+        for key, v in value.items():
+            if v is None:
+                continue  # a field set to null is the field left out
+            name = key if isinstance(key, str) else _key_text(key)
+            ft = fields.get(name)
+            out[name] = v if ft is None else _api_value(v, ft)
+        return out
+    if isinstance(t, _mi.DictType):
+        if not isinstance(value, dict):
+            return value
+        vt = t.value_type
+        return {
+            (key if isinstance(key, str) else _key_text(key)): _zero(vt) if v is None else _api_value(v, vt)
+            for key, v in value.items()
+        }
+    if isinstance(t, _mi.ListType):
+        if not isinstance(value, list):
+            return value
+        it = t.item_type
+        return [v if v is None else _api_value(v, it) for v in value]
+    if isinstance(t, _mi.AnyType):
+        return without_nulls(value)
+    return value
+
+
 def _key_text(key: Any) -> str:
     if isinstance(key, bool):
         return "true" if key else "false"
@@ -440,8 +529,9 @@ def _key_text(key: Any) -> str:
 
 def _lenient_json(data: bytes | msgspec.Raw, typ: Any) -> Any:
     """The slow path for JSON holding ``null`` where the fast typed decode wants a value:
-    decode to plain values, drop the nulls, convert. Raises what :func:`msgspec.convert` raises."""
-    return msgspec.convert(without_nulls(msgspec.json.decode(data)), typ)
+    decode to plain values, read them as the API server does, convert. Raises what
+    :func:`msgspec.convert` raises."""
+    return msgspec.convert(api_values(msgspec.json.decode(data), typ), typ)
 
 
 # --------------------------------------------------------------------------- shared core
@@ -701,8 +791,9 @@ def _json_items(data: bytes, items: _Items, *, envelope: bool) -> Iterator[Batch
                         chunk = b"[" + b",".join(get_raws()[start:end]) + b"]"
                         objs = _list_decoder(wire).decode(chunk)
                 except msgspec.ValidationError:  # a null where a value is typed, or a real error
-                    plain = [without_nulls(msgspec.json.decode(r)) for r in get_raws()[start:end]]
-                    objs = msgspec.convert(plain, _list_type(wire))
+                    typ = _list_type(wire)
+                    plain = [msgspec.json.decode(r) for r in get_raws()[start:end]]
+                    objs = msgspec.convert(api_values(plain, typ), typ)
             return objs
         except msgspec.ValidationError as exc:
             msg, path = _split_validation(exc)
@@ -928,7 +1019,7 @@ def _convert(obj: Any, typ: Any, source: str, describe: Callable[[str], str | No
         try:
             return msgspec.convert(obj, typ)
         except msgspec.ValidationError:  # a null where a value is typed, or a real error
-            return msgspec.convert(without_nulls(obj), typ)
+            return msgspec.convert(api_values(obj, typ), typ)
     except msgspec.ValidationError as exc:
         msg, path = _split_validation(exc)
         raise _error(source, _problem(msg, path), describe(path)) from None
@@ -962,7 +1053,8 @@ def _yaml_items(
                 try:
                     objs: list[Any] = msgspec.convert(raw_items[start:end], _list_type(wire))
                 except msgspec.ValidationError:  # a null where a value is typed, or a real error
-                    objs = msgspec.convert(without_nulls(raw_items[start:end]), _list_type(wire))
+                    typ = _list_type(wire)
+                    objs = msgspec.convert(api_values(raw_items[start:end], typ), typ)
             return objs
         except msgspec.ValidationError as exc:
             msg, path = _split_validation(exc)
