@@ -35,6 +35,11 @@ JSON is decoded in two passes over the bytes, both in C: a pass that reads only 
 same kind (the common case: 150,000 pods are one ``Decoder(PodList).decode`` call). Lists of
 mixed kinds are split into runs of one kind, each decoded as one array.
 
+``null`` is read as the API server reads it (:func:`api_values`): a field set to null is the
+field left out, a null map entry is the key with its zero value. The typed decode refuses a
+null where it wants a value; only then is the object decoded to plain values, read that way
+and converted, so input without such nulls keeps the fast path.
+
 Every problem is a one-line :class:`~r2c_clouds.errors.SnapshotError` naming ``source``,
 the object (``Pod/shop/api-7d9 (items[3])``) and the field path (``$.spec.containers[0].name``).
 """
