@@ -6,33 +6,26 @@ zones, NAT gateway saturation and subnet IPs, and the EBS volumes behind PVs. Ca
 with distinct cloud resources, never with pods; see docs/providers/aws.md for the calls, the
 batch sizes and the least-privilege IAM policy.
 
-Importing ``r2c_clouds`` never imports boto3: only loading this entry point does.
+The plugin has the kit's shape (:mod:`r2c_clouds.providers.kit`): this module holds the
+provider and the pure detection functions and imports no SDK, so loading the entry point (for
+``--help``, for ``--cloud auto``) never imports boto3; constructing a provider does. The loops
+are ``identity``, ``compute``, ``network`` and ``storage`` (each ``answer(provider, questions)``),
+the boto3 clients and error translation ``_client``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import boto3
+from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.errors import BadInputError
-from r2c_clouds.loops import (
-    ComputeAnswer,
-    ComputeQuestions,
-    IdentityAnswer,
-    IdentityQuestions,
-    NetworkAnswer,
-    NetworkQuestions,
-    StorageAnswer,
-    StorageQuestions,
-)
 from r2c_clouds.model.cluster import ClusterState
-from r2c_clouds.providers.aws import compute as _compute
-from r2c_clouds.providers.aws import identity as _identity
-from r2c_clouds.providers.aws import network as _network
-from r2c_clouds.providers.aws import storage as _storage
-from r2c_clouds.providers.aws._client import AwsClients
+from r2c_clouds.providers.kit import CloudProvider, Option
+
+if TYPE_CHECKING:
+    import boto3
+
+    from r2c_clouds.providers.aws._client import AwsClients
 
 __all__ = ["AwsProvider", "detect_cluster_name", "detect_region"]
 
@@ -107,7 +100,7 @@ def _autoscaler_present(cluster: ClusterState) -> bool | None:
     return any("cluster-autoscaler" in d.metadata.name or d.metadata.name == "karpenter" for d in cluster.deployments)
 
 
-class AwsProvider:
+class AwsProvider(CloudProvider):
     """Cloud facts for one EKS cluster, from boto3.
 
     Args:
@@ -118,7 +111,7 @@ class AwsProvider:
         endpoint_url: one endpoint for every service (an emulator); boto3 also honours
             ``AWS_ENDPOINT_URL``.
         window_minutes: default metrics window when questions do not say.
-        max_workers: threads for independent calls.
+        max_workers: threads for independent calls (the provider's one pool, shared by the loops).
         autoscaler: whether a Cluster Autoscaler / Karpenter runs in the cluster, when known.
         max_attempts: attempts per call (botocore standard retry mode, which backs off on throttling).
 
@@ -130,6 +123,15 @@ class AwsProvider:
     """
 
     name = "aws"
+    provider_id_schemes = ("aws",)
+    requires = ("boto3",)
+    cli_options = (
+        Option("--region", "AWS region (default: from the nodes, else AWS_REGION / the profile)",
+               metavar="REGION", env="AWS_REGION"),
+        Option("--cluster-name",
+               "EKS cluster name (default: from the nodes, aws-node, cluster-autoscaler or the kubeconfig)",
+               metavar="NAME"),
+    )
 
     def __init__(
         self,
@@ -147,16 +149,23 @@ class AwsProvider:
             raise BadInputError(
                 "AWS: cannot tell the EKS cluster name from the cluster's objects; pass --cluster-name NAME"
             )
+        import boto3  # the SDK, only now that a provider is made
+
+        from r2c_clouds.providers.aws._client import AwsClients
+
         session = session or boto3.Session()
         region = region or session.region_name
         if not region:
             raise BadInputError("AWS: cannot tell the region from the nodes or the AWS config; pass --region REGION")
-        self.cluster_name = cluster_name
-        self.region = region
+        super().__init__(max_workers=max_workers)
+        self.cluster_name: str = cluster_name
+        self.region: str = region
         self.window_minutes = window_minutes
         self.autoscaler = autoscaler
-        self.clients = AwsClients(session, region, endpoint_url=endpoint_url, max_workers=max_workers,
-                                  max_attempts=max_attempts)
+        self.clients: AwsClients = AwsClients(
+            session, region, calls=self.calls, endpoint_url=endpoint_url,
+            max_workers=self.workers.max_workers, max_attempts=max_attempts,
+        )
 
     @classmethod
     def for_cluster(cls, cluster: ClusterState, **options: Any) -> AwsProvider:
@@ -178,23 +187,3 @@ class AwsProvider:
     def describe(self) -> tuple[str | None, str | None]:
         """The (cluster name, region) this provider looks at."""
         return self.cluster_name, self.region
-
-    def api_calls(self) -> dict[str, int]:
-        """Calls made so far, per operation (``ec2:DescribeVolumes``: 3)."""
-        return self.clients.api_calls()
-
-    def identity(self, questions: IdentityQuestions) -> IdentityAnswer:
-        """IRSA / Pod Identity bindings, the cluster's OIDC provider, node roles' ECR pulls."""
-        return _identity.identity(self.clients, self.cluster_name, questions)
-
-    def compute(self, questions: ComputeQuestions) -> ComputeAnswer:
-        """Managed node groups with zones, bounds, instance types, taints and labels."""
-        return _compute.compute(self.clients, self.cluster_name, questions, autoscaler=self.autoscaler)
-
-    def network(self, questions: NetworkQuestions) -> NetworkAnswer:
-        """NAT gateways with their saturation metrics, subnets' free IPs, VPC settings."""
-        return _network.network(self.clients, self.cluster_name, questions)
-
-    def storage(self, questions: StorageQuestions) -> StorageAnswer:
-        """EBS volumes behind the PVs."""
-        return _storage.storage(self.clients, questions)

@@ -1,15 +1,16 @@
 """boto3 clients for one scan: created up front (clients are thread-safe, sessions are not),
-standard-mode retries, per-operation call counting through botocore's ``before-parameter-build`` event,
-a per-scan memo, and the translation of AWS errors into what a scan reports.
+standard-mode retries, per-operation call counting into the provider's
+:class:`~r2c_clouds.providers.kit.CallCounter` through botocore's ``before-parameter-build``
+event, and the translation of AWS errors into the kit's :class:`~r2c_clouds.providers.kit.Forbidden`
+/ :class:`~r2c_clouds.providers.kit.Throttled` and :class:`~r2c_clouds.errors.CloudUnreachableError`.
+
+Concurrency and the per-scan memo are the provider's :class:`~r2c_clouds.providers.kit.Workers`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -24,14 +25,20 @@ from botocore.exceptions import (
 )
 
 from r2c_clouds.errors import BadInputError, CloudUnreachableError
+from r2c_clouds.providers.kit import CallCounter, Forbidden, Throttled
 
-__all__ = ["DENIED_CODES", "AwsClients", "Forbidden", "chunks", "error_code"]
-
-T = TypeVar("T")
-R = TypeVar("R")
+__all__ = ["DENIED_CODES", "SERVICES", "THROTTLING_CODES", "AwsClients", "error_code"]
 
 #: Error codes that mean "this caller may not do that": the call becomes ``not_checked``.
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"})
+#: Error codes that mean "slow down": seen here only once botocore's own retries gave up, the
+#: call becomes ``not_checked`` (throttled).
+THROTTLING_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled",
+     "SlowDown", "ProvisionedThroughputExceededException", "ThrottledException", "RequestThrottledException",
+     "EC2ThrottledException", "BandwidthLimitExceeded", "LimitExceededException", "PriorRequestNotComplete",
+     "TransactionInProgressException"}
+)
 #: Error codes that mean the credentials themselves are bad: nothing can be checked.
 _BAD_CREDENTIALS = frozenset(
     {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "ExpiredToken",
@@ -48,23 +55,13 @@ SERVICES = {
 }
 
 
-class Forbidden(Exception):
-    """A call was denied (AccessDenied / UnauthorizedOperation); ``action`` names it."""
-
-    def __init__(self, action: str) -> None:
-        super().__init__(action)
-        self.action = action
-
-
 def error_code(exc: ClientError) -> str:
     """The AWS error code of a ClientError (``NoSuchEntity``, ``AccessDenied``...)."""
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Consecutive slices of at most ``size`` items."""
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _error_message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))
 
 
 class AwsClients:
@@ -73,9 +70,10 @@ class AwsClients:
     Args:
         session: a boto3 session (default credential chain when ``None``).
         region: the region to call.
+        calls: where calls are counted (the provider's); a new counter when ``None``.
         endpoint_url: one endpoint for every service (an emulator); boto3 also honours
             ``AWS_ENDPOINT_URL`` by itself.
-        max_workers: threads for independent calls.
+        max_workers: the most calls in flight at once (sizes the connection pools).
         max_attempts: retry attempts per call (botocore standard retry mode).
     """
 
@@ -84,22 +82,20 @@ class AwsClients:
         session: boto3.Session | None,
         region: str,
         *,
+        calls: CallCounter | None = None,
         endpoint_url: str | None = None,
         max_workers: int = 8,
         max_attempts: int = 5,
     ) -> None:
         self.session = session or boto3.Session()
         self.region = region
-        self.max_workers = max(1, max_workers)
-        self._counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._memo: dict[Any, Future[Any]] = {}
+        self.calls = calls if calls is not None else CallCounter()
         config = Config(
             region_name=region,
             retries={"mode": "standard", "max_attempts": max_attempts},
             connect_timeout=5,
             read_timeout=30,
-            max_pool_connections=max(10, self.max_workers * 2),
+            max_pool_connections=max(10, max(1, max_workers) * 2),
             user_agent_extra="r2c_clouds",
         )
         self._clients: dict[str, Any] = {}
@@ -118,8 +114,7 @@ class AwsClients:
 
     def _counter(self, prefix: str) -> Callable[..., None]:
         def count(model: Any, **_: Any) -> None:
-            with self._lock:
-                self._counts[f"{prefix}:{model.name}"] += 1
+            self.calls.count(f"{prefix}:{model.name}")
 
         return count
 
@@ -127,18 +122,14 @@ class AwsClients:
         """The client for ``eks``, ``iam``, ``ec2``, ``autoscaling`` or ``cloudwatch``."""
         return self._clients[name]
 
-    def api_calls(self) -> dict[str, int]:
-        """Calls made so far, per operation."""
-        with self._lock:
-            return dict(sorted(self._counts.items()))
-
     # ------------------------------------------------------------------ calls
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """One API call, errors translated.
 
         Raises:
-            Forbidden: the call was denied.
+            Forbidden: the call was denied (``operation`` is the IAM action).
+            Throttled: the call was still throttled after botocore's retries.
             CloudUnreachableError: no credentials, bad credentials, endpoint unreachable.
             botocore.exceptions.ClientError: any other API error (``NoSuchEntity``...).
         """
@@ -154,35 +145,9 @@ class AwsClients:
             yield from paginator.paginate(**params)
 
     def translated(self, service: str, operation: str) -> _Translate:
-        """A context manager turning botocore errors into Forbidden / CloudUnreachableError."""
+        """A context manager turning botocore errors into Forbidden / Throttled /
+        CloudUnreachableError."""
         return _Translate(SERVICES[service], self._clients[service], operation)
-
-    # ------------------------------------------------------------------ concurrency and memo
-
-    def parallel(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """``fn`` over ``items`` on up to ``max_workers`` threads, results in order."""
-        todo = list(items)
-        if len(todo) <= 1 or self.max_workers == 1:
-            return [fn(x) for x in todo]
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo)), thread_name_prefix="r2c-aws") as pool:
-            return list(pool.map(fn, todo))
-
-    def once(self, key: Any, fn: Callable[[], T]) -> T:
-        """``fn()`` computed once per scan for ``key``, even when several loops ask at once
-        (the others wait for the first); its exception is re-raised to every caller."""
-        with self._lock:
-            fut = self._memo.get(key)
-            owner = fut is None
-            if fut is None:
-                fut = Future()
-                self._memo[key] = fut
-        if owner:
-            try:
-                fut.set_result(fn())
-            except BaseException as exc:
-                fut.set_exception(exc)
-        result: T = fut.result()
-        return result
 
 
 class _Translate:
@@ -204,7 +169,9 @@ class _Translate:
         if isinstance(exc, ClientError):
             code = error_code(exc)
             if code in DENIED_CODES:
-                raise Forbidden(self.action()) from exc
+                raise Forbidden(self.action(), _error_message(exc)) from exc
+            if code in THROTTLING_CODES:
+                raise Throttled(self.action(), _error_message(exc)) from exc
             if code in _BAD_CREDENTIALS:
                 raise CloudUnreachableError(
                     f"AWS rejected the credentials ({code}) calling {self.action()}",

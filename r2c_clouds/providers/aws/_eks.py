@@ -1,14 +1,18 @@
-"""Facts several loops share, fetched once per scan: the EKS cluster, its managed node
-groups, and subnets (by id, batched)."""
+"""Facts several loops share, fetched once per scan (the provider's ``workers.once``): the
+EKS cluster, its managed node groups, and subnets (by id, batched)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 from botocore.exceptions import ClientError
 
-from r2c_clouds.providers.aws._client import AwsClients, chunks, error_code
+from r2c_clouds.providers.aws._client import error_code
+from r2c_clouds.providers.kit import chunks
+
+if TYPE_CHECKING:
+    from r2c_clouds.providers.aws import AwsProvider
 
 __all__ = ["ClusterInfo", "Nodegroups", "cluster_info", "nodegroups", "subnets"]
 
@@ -37,12 +41,14 @@ class Nodegroups:
     groups: tuple[dict[str, Any], ...]
 
 
-def cluster_info(clients: AwsClients, name: str) -> ClusterInfo | None:
-    """DescribeCluster once per scan; ``None`` if EKS has no such cluster.
+def cluster_info(provider: AwsProvider) -> ClusterInfo | None:
+    """DescribeCluster of the provider's cluster, once per scan; ``None`` if EKS has no such
+    cluster.
 
     Raises:
-        Forbidden: DescribeCluster was denied.
+        CallFailed: DescribeCluster was denied or throttled.
     """
+    clients, name = provider.clients, provider.cluster_name
 
     def fetch() -> ClusterInfo | None:
         try:
@@ -66,15 +72,16 @@ def cluster_info(clients: AwsClients, name: str) -> ClusterInfo | None:
             raw=c,
         )
 
-    return clients.once(("cluster", name), fetch)
+    return provider.workers.once(("cluster", name), fetch)
 
 
-def nodegroups(clients: AwsClients, cluster: str) -> Nodegroups:
+def nodegroups(provider: AwsProvider) -> Nodegroups:
     """ListNodegroups (paginated) and DescribeNodegroup per group, concurrently, once per scan.
 
     Raises:
-        Forbidden: either call was denied.
+        CallFailed: either call was denied or throttled.
     """
+    clients, cluster = provider.clients, provider.cluster_name
 
     def fetch() -> Nodegroups:
         names: list[str] = []
@@ -91,19 +98,20 @@ def nodegroups(clients: AwsClients, cluster: str) -> Nodegroups:
                 raise
             return out
 
-        groups = [g for g in clients.parallel(describe, sorted(set(names))) if g is not None]
+        groups = [g for g in provider.workers.map(describe, sorted(set(names))) if g is not None]
         return Nodegroups(tuple(groups))
 
-    return clients.once(("nodegroups", cluster), fetch)
+    return provider.workers.once(("nodegroups", cluster), fetch)
 
 
-def subnets(clients: AwsClients, ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+def subnets(provider: AwsProvider, ids: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """DescribeSubnets for ``ids`` with a ``subnet-id`` filter (unknown ids are simply absent),
     chunked, cached per id set.
 
     Raises:
-        Forbidden: DescribeSubnets was denied.
+        CallFailed: DescribeSubnets was denied or throttled.
     """
+    clients = provider.clients
     wanted = tuple(sorted(set(ids)))
 
     def fetch() -> dict[str, dict[str, Any]]:
@@ -115,11 +123,11 @@ def subnets(clients: AwsClients, ids: tuple[str, ...]) -> dict[str, dict[str, An
             return out
 
         found: dict[str, dict[str, Any]] = {}
-        for batch in clients.parallel(one, [tuple(c) for c in chunks(wanted, SUBNET_CHUNK)]):
+        for batch in provider.workers.map(one, [tuple(c) for c in chunks(wanted, SUBNET_CHUNK)]):
             for s in batch:
                 found[s["SubnetId"]] = s
         return found
 
     if not wanted:
         return {}
-    return clients.once(("subnets", wanted), fetch)
+    return provider.workers.once(("subnets", wanted), fetch)

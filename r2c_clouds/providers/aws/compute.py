@@ -9,14 +9,17 @@ absent keeps the node group's own view. Karpenter and self-managed nodes are not
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.loops.compute import ComputeAnswer, ComputeQuestions
 from r2c_clouds.model.cloud import NodePool, NotChecked, Provenance
 from r2c_clouds.providers.aws import _eks
-from r2c_clouds.providers.aws._client import AwsClients, Forbidden, chunks
+from r2c_clouds.providers.kit import CallFailed, Forbidden, chunks
 
-__all__ = ["ASG_CHUNK", "compute", "taint_text"]
+if TYPE_CHECKING:
+    from r2c_clouds.providers.aws import AwsProvider
+
+__all__ = ["ASG_CHUNK", "all_subnet_ids", "answer", "taint_text"]
 
 #: Auto Scaling group names per DescribeAutoScalingGroups call (the API's default limit).
 ASG_CHUNK = 50
@@ -38,56 +41,60 @@ def all_subnet_ids(info: _eks.ClusterInfo | None, groups: _eks.Nodegroups | None
     return tuple(sorted(ids))
 
 
-def _asgs(clients: AwsClients, names: list[str]) -> dict[str, dict[str, Any]]:
+def _asgs(provider: AwsProvider, names: list[str]) -> dict[str, dict[str, Any]]:
     def one(chunk: tuple[str, ...]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for page in clients.pages("autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=list(chunk)):
+        for page in provider.clients.pages("autoscaling", "describe_auto_scaling_groups", AutoScalingGroupNames=list(chunk)):
             out.extend(page.get("AutoScalingGroups", []))
         return out
 
     found: dict[str, dict[str, Any]] = {}
-    for batch in clients.parallel(one, [tuple(c) for c in chunks(sorted(set(names)), ASG_CHUNK)]):
+    for batch in provider.workers.map(one, [tuple(c) for c in chunks(sorted(set(names)), ASG_CHUNK)]):
         for g in batch:
             found[str(g["AutoScalingGroupName"])] = g
     return found
 
 
-def compute(
-    clients: AwsClients, cluster_name: str, questions: ComputeQuestions, *, autoscaler: bool | None = None
-) -> ComputeAnswer:
+def _reason(*failures: CallFailed) -> str:
+    """One reason for several failed calls: ``forbidden: ec2:DescribeSubnets,
+    autoscaling:DescribeAutoScalingGroups`` when all were denied."""
+    if all(isinstance(f, Forbidden) for f in failures):
+        return f"forbidden: {', '.join(f.operation for f in failures)}"
+    return "; ".join(f.reason() for f in failures)
+
+
+def answer(provider: AwsProvider, questions: ComputeQuestions) -> ComputeAnswer:
     """Describe the cluster's managed node groups.
 
-    Args:
-        clients: the scan's clients.
-        cluster_name: the EKS cluster.
-        questions: the compute questions (node pools seen on nodes).
-        autoscaler: whether a Cluster Autoscaler runs in the cluster (``None``: unknown).
+    Whether a Cluster Autoscaler runs in the cluster is ``provider.autoscaler`` (``None``:
+    unknown).
     """
+    autoscaler = provider.autoscaler
     not_checked: list[NotChecked] = []
     try:
-        groups = _eks.nodegroups(clients, cluster_name)
-    except Forbidden as exc:
-        return ComputeAnswer(not_checked=(NotChecked("node_pools", f"forbidden: {exc.action}"),))
+        groups = _eks.nodegroups(provider)
+    except CallFailed as exc:
+        return ComputeAnswer(not_checked=(exc.not_checked("node_pools"),))
     try:
-        info = _eks.cluster_info(clients, cluster_name)
-    except Forbidden:
+        info = _eks.cluster_info(provider)
+    except CallFailed:
         info = None  # the network loop reports it; node group subnets are enough here
     subnet_zone: dict[str, str] = {}
-    subnets_denied: str | None = None
+    subnets_failed: CallFailed | None = None
     try:
-        for sid, s in _eks.subnets(clients, all_subnet_ids(info, groups)).items():
+        for sid, s in _eks.subnets(provider, all_subnet_ids(info, groups)).items():
             if s.get("AvailabilityZone"):
                 subnet_zone[sid] = str(s["AvailabilityZone"])
-    except Forbidden as exc:
-        subnets_denied = exc.action
+    except CallFailed as exc:
+        subnets_failed = exc
     asg_names = [str(a["name"]) for g in groups.groups
                  for a in (g.get("resources") or {}).get("autoScalingGroups", []) if a.get("name")]
     asgs: dict[str, dict[str, Any]] = {}
-    asgs_denied: str | None = None
+    asgs_failed: CallFailed | None = None
     try:
-        asgs = _asgs(clients, asg_names)
-    except Forbidden as exc:
-        asgs_denied = exc.action
+        asgs = _asgs(provider, asg_names)
+    except CallFailed as exc:
+        asgs_failed = exc
 
     pools: list[NodePool] = []
     absent: list[str] = []
@@ -106,7 +113,7 @@ def compute(
             desired = sum(int(asg.get("DesiredCapacity", 0)) for asg in mine)
             tagged = any(t.get("Key") == _CA_ENABLED and str(t.get("Value", "")).lower() == "true"
                          for asg in mine for t in asg.get("Tags", []))
-        elif asgs_denied is None and (g.get("resources") or {}).get("autoScalingGroups"):
+        elif asgs_failed is None and (g.get("resources") or {}).get("autoScalingGroups"):
             absent.append(name)
         can_grow = maxs is not None and mins is not None and maxs > mins
         if autoscaler is False:
@@ -130,11 +137,12 @@ def compute(
             labels=tuple(sorted((str(k), str(v)) for k, v in (g.get("labels") or {}).items())),
             node_identity=g.get("nodeRole"),
         ))
-    if subnets_denied and asgs_denied:
+    if subnets_failed is not None and asgs_failed is not None:
         # neither source of zones answered: the zone rules must not guess
-        not_checked.append(NotChecked("node_pools", f"forbidden: {subnets_denied}, {asgs_denied}"))
-    elif asgs_denied:
-        not_checked.append(NotChecked("autoscaling_groups", f"forbidden: {asgs_denied} (zones and bounds from the node groups)"))
+        not_checked.append(NotChecked("node_pools", _reason(subnets_failed, asgs_failed)))
+    elif asgs_failed is not None:
+        not_checked.append(NotChecked("autoscaling_groups",
+                                      f"{asgs_failed.reason()} (zones and bounds from the node groups)"))
     if absent:
         not_checked.append(NotChecked(
             "autoscaling_groups",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -35,7 +35,7 @@ from r2c_clouds.model.cloud import (
     RegistryAccess,
 )
 from r2c_clouds.providers.aws import _eks
-from r2c_clouds.providers.aws._client import AwsClients, Forbidden, error_code
+from r2c_clouds.providers.aws._client import AwsClients, error_code
 from r2c_clouds.providers.aws._policy import (
     allowed_actions,
     evaluate_irsa_trust,
@@ -44,8 +44,12 @@ from r2c_clouds.providers.aws._policy import (
     parse_document,
     statements,
 )
+from r2c_clouds.providers.kit import CallFailed, Workers
 
-__all__ = ["ECR_ACTIONS", "SWEEP_THRESHOLD", "identity", "role_name"]
+if TYPE_CHECKING:
+    from r2c_clouds.providers.aws import AwsProvider
+
+__all__ = ["ECR_ACTIONS", "SWEEP_THRESHOLD", "answer", "role_name"]
 
 #: More distinct roles than this: one GetAccountAuthorizationDetails sweep instead of GetRole each.
 SWEEP_THRESHOLD = 100
@@ -72,8 +76,9 @@ def _role_account(arn: str) -> str | None:
 class _Roles:
     """Roles by ARN, fetched once each (GetRole) or all at once (the sweep)."""
 
-    def __init__(self, clients: AwsClients) -> None:
-        self.clients = clients
+    def __init__(self, provider: AwsProvider) -> None:
+        self.clients: AwsClients = provider.clients
+        self.workers: Workers = provider.workers
 
     def get(self, arns: list[str]) -> dict[str, Role | None]:
         """ARN → role (``Role`` dict with ``AssumeRolePolicyDocument``) or ``None`` if absent."""
@@ -82,7 +87,7 @@ class _Roles:
         if len(wanted) > SWEEP_THRESHOLD:
             by_name = self._sweep()
             return {arn: by_name.get(n) if n else None for arn, n in names.items()}
-        fetched = dict(zip(wanted, self.clients.parallel(self._get_role, wanted), strict=True))
+        fetched = dict(zip(wanted, self.workers.map(self._get_role, wanted), strict=True))
         return {arn: fetched.get(n) if n else None for arn, n in names.items()}
 
     def _get_role(self, name: str) -> Role | None:
@@ -95,7 +100,7 @@ class _Roles:
                 raise
             return role
 
-        return self.clients.once(("role", name), fetch)
+        return self.workers.once(("role", name), fetch)
 
     def _sweep(self) -> dict[str, Role]:
         def fetch() -> dict[str, Role]:
@@ -106,7 +111,7 @@ class _Roles:
                     out[str(r["RoleName"])] = r
             return out
 
-        return self.clients.once("role-sweep", fetch)
+        return self.workers.once("role-sweep", fetch)
 
 
 def _oidc_provider(clients: AwsClients, issuer: str) -> tuple[str | None, list[str]]:
@@ -120,8 +125,9 @@ def _oidc_provider(clients: AwsClients, issuer: str) -> tuple[str | None, list[s
     return match, [str(c) for c in doc.get("ClientIDList", [])]
 
 
-def _policy_documents(clients: AwsClients, role: str) -> list[dict[str, Any]]:
+def _policy_documents(provider: AwsProvider, role: str) -> list[dict[str, Any]]:
     """The identity policies of a role: attached managed (default version) and inline."""
+    clients, workers = provider.clients, provider.workers
 
     def managed(arn: str) -> dict[str, Any]:
         def fetch() -> dict[str, Any]:
@@ -130,7 +136,7 @@ def _policy_documents(clients: AwsClients, role: str) -> list[dict[str, Any]]:
                                VersionId=pol["DefaultVersionId"])["PolicyVersion"]
             return parse_document(ver.get("Document"))
 
-        return clients.once(("policy", arn), fetch)
+        return workers.once(("policy", arn), fetch)
 
     def inline(name: str) -> dict[str, Any]:
         doc = clients.call("iam", "get_role_policy", RoleName=role, PolicyName=name)
@@ -142,41 +148,41 @@ def _policy_documents(clients: AwsClients, role: str) -> list[dict[str, Any]]:
     names: list[str] = []
     for page in clients.pages("iam", "list_role_policies", RoleName=role):
         names.extend(str(n) for n in page.get("PolicyNames", []))
-    docs: list[dict[str, Any]] = clients.parallel(managed, sorted(set(attached)))
-    docs.extend(clients.parallel(inline, sorted(set(names))))
+    docs: list[dict[str, Any]] = workers.map(managed, sorted(set(attached)))
+    docs.extend(workers.map(inline, sorted(set(names))))
     return docs
 
 
 def _registry_access(
-    clients: AwsClients, cluster_name: str, registries: tuple[str, ...], partition: str
+    provider: AwsProvider, registries: tuple[str, ...], partition: str
 ) -> tuple[list[RegistryAccess], list[NotChecked]]:
     ecr = [(reg, m) for reg in registries if (m := _ECR_HOST.match(reg))]
     if not ecr:
         return [], []
     try:
-        groups = _eks.nodegroups(clients, cluster_name).groups
-    except Forbidden as exc:
-        return [], [NotChecked("registry_access", f"forbidden: {exc.action}")]
+        groups = _eks.nodegroups(provider).groups
+    except CallFailed as exc:
+        return [], [exc.not_checked("registry_access")]
     roles = sorted({str(g["nodeRole"]) for g in groups if g.get("nodeRole")})
     docs_of: dict[str, list[dict[str, Any]]] = {}
     denied: list[NotChecked] = []
 
-    def load(arn: str) -> tuple[str, list[dict[str, Any]] | None, str | None]:
+    def load(arn: str) -> tuple[str, list[dict[str, Any]] | None, CallFailed | None]:
         name = role_name(arn)
         if name is None:
             return arn, None, None
         try:
-            return arn, clients.once(("role-policies", name), lambda: _policy_documents(clients, name)), None
-        except Forbidden as exc:
-            return arn, None, exc.action
+            return arn, provider.workers.once(("role-policies", name), lambda: _policy_documents(provider, name)), None
+        except CallFailed as exc:
+            return arn, None, exc
         except ClientError as exc:
             if error_code(exc) == "NoSuchEntity":
                 return arn, [], None
             raise
 
-    for arn, docs, action in clients.parallel(load, roles):
-        if action is not None:
-            denied.append(NotChecked("registry_access", f"forbidden: {action}"))
+    for arn, docs, failed in provider.workers.map(load, roles):
+        if failed is not None:
+            denied.append(failed.not_checked("registry_access"))
         elif docs is not None:
             docs_of[arn] = docs
     if denied:
@@ -237,19 +243,17 @@ def _grants_some_repository(docs: list[dict[str, Any]], action: str, repo_prefix
     return False
 
 
-def identity(
-    clients: AwsClients, cluster_name: str, questions: IdentityQuestions
-) -> IdentityAnswer:
+def answer(provider: AwsProvider, questions: IdentityQuestions) -> IdentityAnswer:
     """Resolve IRSA / Pod Identity bindings and the node roles' ECR pull rights."""
+    clients = provider.clients
     not_checked: list[NotChecked] = []
     try:
-        info = _eks.cluster_info(clients, cluster_name)
-    except Forbidden as exc:
-        reason = f"forbidden: {exc.action}"
-        return IdentityAnswer(not_checked=(NotChecked("cluster_identity", reason),
-                                           NotChecked("identity_bindings", reason)))
+        info = _eks.cluster_info(provider)
+    except CallFailed as exc:
+        return IdentityAnswer(not_checked=(exc.not_checked("cluster_identity"),
+                                           exc.not_checked("identity_bindings")))
     if info is None:
-        reason = f"EKS cluster {cluster_name} not found in {clients.region}"
+        reason = f"EKS cluster {provider.cluster_name} not found in {clients.region}"
         return IdentityAnswer(not_checked=(NotChecked("cluster_identity", reason),
                                            NotChecked("identity_bindings", reason)))
     provider_arn: str | None = None
@@ -259,17 +263,17 @@ def identity(
         try:
             provider_arn, client_ids = _oidc_provider(clients, info.issuer)
             oidc_ok = provider_arn is not None and STS_AUDIENCE in client_ids
-        except Forbidden as exc:
-            not_checked.append(NotChecked("cluster_identity", f"forbidden: {exc.action}"))
+        except CallFailed as exc:
+            not_checked.append(exc.not_checked("cluster_identity"))
     else:
         oidc_ok = False
 
     bindings: list[IdentityBinding] = []
     irsa = [r for r in questions.service_accounts if r.mechanism == "irsa"]
     try:
-        bindings.extend(_irsa(clients, info, provider_arn, client_ids, irsa))
-    except Forbidden as exc:
-        not_checked.append(NotChecked("identity_bindings", f"forbidden: {exc.action}"))
+        bindings.extend(_irsa(provider, info, provider_arn, client_ids, irsa))
+    except CallFailed as exc:
+        not_checked.append(exc.not_checked("identity_bindings"))
     foreign = sorted({r.identity for r in irsa if _role_account(r.identity) not in (None, info.account)})
     if foreign:
         not_checked.append(NotChecked(
@@ -281,11 +285,11 @@ def identity(
     used = {(r.namespace, r.service_account) for r in questions.service_accounts}
     used.update(questions.unannotated_service_accounts)
     try:
-        pi_bindings = _pod_identity(clients, info, used)
+        pi_bindings = _pod_identity(provider, info, used)
         pod_identity = bool(pi_bindings)
         bindings.extend(pi_bindings)
-    except Forbidden as exc:
-        not_checked.append(NotChecked("pod_identity", f"forbidden: {exc.action}"))
+    except CallFailed as exc:
+        not_checked.append(exc.not_checked("pod_identity"))
     except ClientError as exc:
         # an EKS endpoint without Pod Identity (older regions, emulators): nothing to report
         not_checked.append(NotChecked(
@@ -300,7 +304,7 @@ def identity(
     )
     if any(nc.what == "cluster_identity" for nc in not_checked):
         cluster_identity = ClusterIdentity(provenance=cluster_identity.provenance, oidc_issuer=info.issuer)
-    registry, reg_nc = _registry_access(clients, cluster_name, questions.registries, info.partition)
+    registry, reg_nc = _registry_access(provider, questions.registries, info.partition)
     not_checked.extend(reg_nc)
     return IdentityAnswer(
         cluster_identity=cluster_identity,
@@ -311,7 +315,7 @@ def identity(
 
 
 def _irsa(
-    clients: AwsClients,
+    provider: AwsProvider,
     info: _eks.ClusterInfo,
     provider_arn: str | None,
     client_ids: list[str],
@@ -322,7 +326,7 @@ def _irsa(
     host = (info.issuer or "").removeprefix("https://").rstrip("/")
     expected_provider = provider_arn or f"arn:{info.partition}:iam::{info.account}:oidc-provider/{host}"
     local = [r for r in refs if _role_account(r.identity) in (None, info.account)]
-    roles = _Roles(clients).get(sorted({r.identity for r in local if role_name(r.identity)}))
+    roles = _Roles(provider).get(sorted({r.identity for r in local if role_name(r.identity)}))
     out: list[IdentityBinding] = []
     for r in refs:
         prov = Provenance("aws", "iam:GetRole", r.identity)
@@ -366,8 +370,9 @@ def _irsa(
 
 
 def _pod_identity(
-    clients: AwsClients, info: _eks.ClusterInfo, used: set[tuple[str, str]]
+    provider: AwsProvider, info: _eks.ClusterInfo, used: set[tuple[str, str]]
 ) -> list[IdentityBinding]:
+    clients = provider.clients
     summaries: list[dict[str, Any]] = []
     for page in clients.pages("eks", "list_pod_identity_associations", clusterName=info.name):
         summaries.extend(page.get("associations", []))
@@ -379,8 +384,8 @@ def _pod_identity(
                                              associationId=aid)["association"]
         return assoc
 
-    assocs = clients.parallel(describe, wanted)
-    roles = _Roles(clients).get(sorted({str(a["roleArn"]) for a in assocs if a.get("roleArn")}))
+    assocs = provider.workers.map(describe, wanted)
+    roles = _Roles(provider).get(sorted({str(a["roleArn"]) for a in assocs if a.get("roleArn")}))
     out: list[IdentityBinding] = []
     for a in sorted(assocs, key=lambda a: (str(a.get("namespace")), str(a.get("serviceAccount")))):
         arn = str(a.get("roleArn", ""))

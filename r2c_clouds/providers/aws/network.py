@@ -14,15 +14,19 @@ import contextlib
 import ipaddress
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.loops.network import NetworkAnswer, NetworkQuestions
 from r2c_clouds.model.cloud import EgressGateway, NetworkSettings, NotChecked, Provenance, Subnet
 from r2c_clouds.providers.aws import _eks
-from r2c_clouds.providers.aws._client import AwsClients, Forbidden, chunks
+from r2c_clouds.providers.aws._client import AwsClients
 from r2c_clouds.providers.aws.compute import all_subnet_ids
+from r2c_clouds.providers.kit import CallFailed, chunks
 
-__all__ = ["METRICS", "METRIC_QUERIES_PER_CALL", "network"]
+if TYPE_CHECKING:
+    from r2c_clouds.providers.aws import AwsProvider
+
+__all__ = ["METRICS", "METRIC_QUERIES_PER_CALL", "answer"]
 
 #: GetMetricData accepts at most 500 MetricDataQuery entries per call.
 METRIC_QUERIES_PER_CALL = 500
@@ -76,7 +80,7 @@ def _routes(clients: AwsClients, vpc_id: str, subnet_ids: set[str]) -> dict[str,
     return out
 
 
-def _metrics(clients: AwsClients, nat_ids: list[str], window_minutes: int) -> dict[tuple[str, str], float]:
+def _metrics(provider: AwsProvider, nat_ids: list[str], window_minutes: int) -> dict[tuple[str, str], float]:
     """(nat id, field) → total / peak over the window; absent when CloudWatch has no datapoint."""
     end = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     start = end - timedelta(minutes=window_minutes)
@@ -100,13 +104,13 @@ def _metrics(clients: AwsClients, nat_ids: list[str], window_minutes: int) -> di
 
     def one(chunk: tuple[tuple[str, str, str, dict[str, Any]], ...]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
-        for page in clients.pages("cloudwatch", "get_metric_data", MetricDataQueries=[q[3] for q in chunk],
+        for page in provider.clients.pages("cloudwatch", "get_metric_data", MetricDataQueries=[q[3] for q in chunk],
                                   StartTime=start, EndTime=end):
             results.extend(page.get("MetricDataResults", []))
         return results
 
     out: dict[tuple[str, str], float] = {}
-    for results in clients.parallel(one, [tuple(c) for c in chunks(queries, METRIC_QUERIES_PER_CALL)]):
+    for results in provider.workers.map(one, [tuple(c) for c in chunks(queries, METRIC_QUERIES_PER_CALL)]):
         for r in results:
             key = by_id.get(str(r.get("Id")))
             values = [float(v) for v in r.get("Values", [])]
@@ -117,32 +121,32 @@ def _metrics(clients: AwsClients, nat_ids: list[str], window_minutes: int) -> di
     return out
 
 
-def network(clients: AwsClients, cluster_name: str, questions: NetworkQuestions) -> NetworkAnswer:
+def answer(provider: AwsProvider, questions: NetworkQuestions) -> NetworkAnswer:
     """NAT gateways with their metrics over ``questions.window_minutes``, subnets' free IPs."""
+    clients = provider.clients
     not_checked: list[NotChecked] = []
     try:
-        info = _eks.cluster_info(clients, cluster_name)
-    except Forbidden as exc:
-        reason = f"forbidden: {exc.action}"
-        return NetworkAnswer(not_checked=(NotChecked("egress_gateways", reason), NotChecked("subnets", reason),
-                                          NotChecked("network", reason)))
+        info = _eks.cluster_info(provider)
+    except CallFailed as exc:
+        return NetworkAnswer(not_checked=(exc.not_checked("egress_gateways"), exc.not_checked("subnets"),
+                                          exc.not_checked("network")))
     if info is None:
-        reason = f"EKS cluster {cluster_name} not found in {clients.region}"
+        reason = f"EKS cluster {provider.cluster_name} not found in {clients.region}"
         return NetworkAnswer(not_checked=(NotChecked("egress_gateways", reason), NotChecked("subnets", reason)))
     settings = NetworkSettings(provenance=Provenance("aws", "eks:DescribeCluster", info.arn),
                                network_mtu=VPC_MTU, network_plugin="vpc-cni")
     try:
-        groups: _eks.Nodegroups | None = _eks.nodegroups(clients, cluster_name)
-    except Forbidden:
+        groups: _eks.Nodegroups | None = _eks.nodegroups(provider)
+    except CallFailed:
         groups = None  # the compute loop reports it; the cluster's own subnets still count
     subnet_ids = all_subnet_ids(info, groups)
 
     subnets: list[Subnet] = []
     subnet_docs: dict[str, dict[str, Any]] = {}
     try:
-        subnet_docs = _eks.subnets(clients, subnet_ids)
-    except Forbidden as exc:
-        not_checked.append(NotChecked("subnets", f"forbidden: {exc.action}"))
+        subnet_docs = _eks.subnets(provider, subnet_ids)
+    except CallFailed as exc:
+        not_checked.append(exc.not_checked("subnets"))
     for sid in sorted(subnet_docs):
         s = subnet_docs[sid]
         cidr = s.get("CidrBlock")
@@ -165,28 +169,31 @@ def network(clients: AwsClients, cluster_name: str, questions: NetworkQuestions)
             nats = _nat_gateways(clients, vpc_id)
             try:
                 routed = _routes(clients, vpc_id, set(subnet_ids))
-            except Forbidden:
+            except CallFailed:
                 routed = {}
             nat_subnets = sorted({str(n["SubnetId"]) for n in nats if n.get("SubnetId")} - set(subnet_docs))
             zone_of = {sid: str(d.get("AvailabilityZone")) for sid, d in subnet_docs.items()}
             if nat_subnets:
-                with contextlib.suppress(Forbidden):
+                with contextlib.suppress(CallFailed):
                     zone_of.update({sid: str(d.get("AvailabilityZone"))
-                                    for sid, d in _eks.subnets(clients, tuple(nat_subnets)).items()})
+                                    for sid, d in _eks.subnets(provider, tuple(nat_subnets)).items()})
             ids = sorted(str(n["NatGatewayId"]) for n in nats)
-            values = _metrics(clients, ids, questions.window_minutes) if ids else {}
+            values = _metrics(provider, ids, questions.window_minutes) if ids else {}
             for n in sorted(nats, key=lambda n: str(n["NatGatewayId"])):
                 nid = str(n["NatGatewayId"])
-                fields = {field: values.get((nid, field)) for _, _, field in METRICS}
                 gateways.append(EgressGateway(
                     gateway_id=nid,
                     provenance=Provenance("aws", "cloudwatch:GetMetricData", nid),
                     window_minutes=questions.window_minutes,
                     zone=zone_of.get(str(n.get("SubnetId", ""))),
                     subnets=tuple(sorted(routed.get(nid, ()))),
-                    **fields,
+                    port_allocation_errors=values.get((nid, "port_allocation_errors")),
+                    dropped_packets=values.get((nid, "dropped_packets")),
+                    active_connections=values.get((nid, "active_connections")),
+                    connection_attempts=values.get((nid, "connection_attempts")),
+                    idle_timeouts=values.get((nid, "idle_timeouts")),
                 ))
-        except Forbidden as exc:
-            not_checked.append(NotChecked("egress_gateways", f"forbidden: {exc.action}"))
+        except CallFailed as exc:
+            not_checked.append(exc.not_checked("egress_gateways"))
     return NetworkAnswer(egress_gateways=tuple(gateways), subnets=tuple(subnets), settings=settings,
                          not_checked=tuple(not_checked))

@@ -8,13 +8,16 @@ cap): a filter never fails on an unknown id (``VolumeIds`` would fail the whole 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.loops.storage import StorageAnswer, StorageQuestions
-from r2c_clouds.model.cloud import Disk, NotChecked, Provenance
-from r2c_clouds.providers.aws._client import AwsClients, Forbidden, chunks
+from r2c_clouds.model.cloud import Disk, Provenance
+from r2c_clouds.providers.kit import CallFailed, chunks
 
-__all__ = ["EBS_DRIVERS", "VOLUME_CHUNK", "storage"]
+if TYPE_CHECKING:
+    from r2c_clouds.providers.aws import AwsProvider
+
+__all__ = ["EBS_DRIVERS", "VOLUME_CHUNK", "answer"]
 
 #: CSI driver / in-tree plugin names whose volume handles are EBS volume ids.
 EBS_DRIVERS = frozenset({"ebs.csi.aws.com", "kubernetes.io/aws-ebs"})
@@ -38,8 +41,9 @@ def _disk(v: dict[str, Any]) -> Disk:
     )
 
 
-def storage(clients: AwsClients, questions: StorageQuestions) -> StorageAnswer:
+def answer(provider: AwsProvider, questions: StorageQuestions) -> StorageAnswer:
     """Describe the EBS volumes behind the PVs, in chunks of :data:`VOLUME_CHUNK`."""
+    clients = provider.clients
     handles = sorted({v.volume_handle for v in questions.volumes if v.driver in EBS_DRIVERS})
     ids = [h for h in handles if _VOLUME_ID.match(h)]
     disks: list[Disk] = [
@@ -55,11 +59,11 @@ def storage(clients: AwsClients, questions: StorageQuestions) -> StorageAnswer:
 
     try:
         found: dict[str, dict[str, Any]] = {}
-        for batch in clients.parallel(one, [tuple(c) for c in chunks(ids, VOLUME_CHUNK)]):
+        for batch in provider.workers.map(one, [tuple(c) for c in chunks(ids, VOLUME_CHUNK)]):
             for v in batch:
                 found[str(v["VolumeId"])] = v
-    except Forbidden as exc:
-        return StorageAnswer(not_checked=(NotChecked("disks", f"forbidden: {exc.action}"),))
+    except CallFailed as exc:
+        return StorageAnswer(not_checked=(exc.not_checked("disks"),))
     for vid in ids:
         doc = found.get(vid)
         disks.append(_disk(doc) if doc is not None else

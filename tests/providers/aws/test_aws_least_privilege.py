@@ -77,7 +77,7 @@ def test_every_operation_sent_is_in_the_documented_policy(world: World, monkeypa
     monkeypatch.setattr(aws_identity, "SWEEP_THRESHOLD", 0)  # the account sweep
     _provider(world, sent).identity(ident)
     p = _provider(world, sent)  # Pod Identity, which moto lacks
-    _eks.cluster_info(p.clients, CLUSTER)
+    _eks.cluster_info(p)
     with Stubber(p.clients.client("eks")) as stub:
         stub.add_response("list_pod_identity_associations", {"associations": [
             json.loads((DATA / "eks.ListPodIdentityAssociations_1.json").read_text())["associations"][0]]})

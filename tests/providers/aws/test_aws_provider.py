@@ -1,12 +1,15 @@
 """The AWS provider through the real boto3 code path against moto's server (see conftest),
 with botocore's Stubber where moto lacks the operation (EKS Pod Identity) or to answer
-AccessDenied."""
+AccessDenied and throttling."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +138,7 @@ def test_pod_identity_associations_from_recorded_responses(world: World) -> None
     """moto has no Pod Identity API: the EKS calls are answered by botocore's Stubber with
     the documented response shapes recorded under tests/data/aws/<test>/."""
     p = _provider(world)
-    _eks.cluster_info(p.clients, CLUSTER)  # DescribeCluster from moto, before the stub takes over EKS
+    _eks.cluster_info(p)  # DescribeCluster from moto, before the stub takes over EKS
     here = DATA / "test_pod_identity_associations"
     eks = p.clients.client("eks")
     with Stubber(eks) as stub:
@@ -270,6 +273,73 @@ def test_access_denied_becomes_not_checked_and_the_scan_goes_on(world: World) ->
     assert p.compute(ComputeQuestions()).node_pools  # other loops still answer
 
 
+def test_both_sources_of_zones_denied_leave_node_pools_not_checked(world: World) -> None:
+    p = _provider(world, LAB)
+    with Stubber(p.clients.client("ec2")) as ec2, Stubber(p.clients.client("autoscaling")) as asg:
+        ec2.add_client_error("describe_subnets", service_error_code="UnauthorizedOperation", http_status_code=403)
+        asg.add_client_error("describe_auto_scaling_groups", service_error_code="AccessDenied", http_status_code=403)
+        answer = p.compute(ComputeQuestions())
+    assert {x.name for x in answer.node_pools} == {"bare", "gpu"}
+    assert all(x.zones == () for x in answer.node_pools)
+    assert [(nc.what, nc.reason) for nc in answer.not_checked] == [
+        ("node_pools", "forbidden: ec2:DescribeSubnets, autoscaling:DescribeAutoScalingGroups")]
+
+
+def test_throttling_that_outlasts_retries_is_not_checked_and_the_network_loop_goes_on(world: World) -> None:
+    """A throttling error left after botocore's retries (Stubber answers it: no retry happens)."""
+    p = _provider(world, max_attempts=1)
+    with Stubber(p.clients.client("cloudwatch")) as stub:
+        stub.add_client_error("get_metric_data", service_error_code="Throttling", service_message="Rate exceeded",
+                              http_status_code=400)
+        answer = p.network(NetworkQuestions(window_minutes=60))
+        stub.assert_no_pending_responses()
+    assert [(nc.what, nc.reason) for nc in answer.not_checked] == [
+        ("egress_gateways", "throttled: cloudwatch:GetMetricData (still rate-limited after retries)")]
+    assert answer.egress_gateways == ()
+    subnets = {s.subnet_id: s for s in answer.subnets}  # the rest of the loop still answers
+    assert subnets[world.subnets["1b"]].zone == "us-east-1b"
+    assert subnets[world.subnets["1b"]].available_ips is not None
+    assert answer.settings is not None and answer.settings.network_plugin == "vpc-cni"
+    assert p.api_calls()["cloudwatch:GetMetricData"] == 1
+
+
+def test_throttled_auto_scaling_groups_leave_the_node_groups_own_view(world: World) -> None:
+    p = _provider(world, LAB, max_attempts=1, autoscaler=True)
+    with Stubber(p.clients.client("autoscaling")) as stub:
+        stub.add_client_error("describe_auto_scaling_groups", service_error_code="Throttling", http_status_code=400)
+        answer = p.compute(ComputeQuestions())
+        stub.assert_no_pending_responses()
+    pools = {x.name: x for x in answer.node_pools}
+    assert pools["bare"].zones == ("us-east-1a",) and pools["gpu"].zones == ("us-east-1c",)  # from the subnets
+    assert [(nc.what, nc.reason) for nc in answer.not_checked] == [(
+        "autoscaling_groups", "throttled: autoscaling:DescribeAutoScalingGroups (still rate-limited after retries)"
+                              " (zones and bounds from the node groups)")]
+
+
+def test_the_loops_share_the_providers_one_bounded_pool(world: World) -> None:
+    """Every call is made by a loop's own thread or one of the provider's ``max_workers`` threads."""
+    p = _provider(world, max_workers=2)
+    threads: set[threading.Thread] = set()
+    for service in ("eks", "iam", "ec2", "autoscaling", "cloudwatch"):
+        p.clients.client(service).meta.events.register(
+            "before-parameter-build", lambda **_: threads.add(threading.current_thread()))
+    r = world.roles
+    refs = tuple(_irsa("shop", f"sa{i}", arn) for i, arn in enumerate(
+        (r["shop-prod-checkout"], r["payments-api"], r["payments-any"], r["wrong-audience"])))
+    vols = tuple(VolumeRef(f"pv{i}", "ebs.csi.aws.com", f"vol-{i:017x}") for i in range(450))
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-loop") as loops:
+        futures = [loops.submit(p.identity, IdentityQuestions(service_accounts=refs, registries=(ECR,))),
+                   loops.submit(p.compute, ComputeQuestions()),
+                   loops.submit(p.network, NetworkQuestions()),
+                   loops.submit(p.storage, StorageQuestions(vols))]
+        ident, comp, net, stor = (f.result(timeout=120) for f in futures)
+    assert len(ident.bindings) == 4 and ident.registry_access and comp.node_pools and net.egress_gateways
+    assert len(stor.disks) == 450
+    assert {t.name.split("_")[0] for t in threads} == {"test-loop", "r2c-aws"}
+    assert 1 <= len({t for t in threads if t.name.startswith("r2c-aws")}) <= 2
+    p.close()
+
+
 def test_no_credentials_is_cloud_unreachable(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(var, raising=False)
@@ -328,11 +398,38 @@ def test_the_entry_point_loads_through_the_registry(world: World) -> None:
     assert provider.describe() == (CLUSTER, REGION)
 
 
-def test_importing_the_library_does_not_import_boto3() -> None:
+_SDK_LOADED = ("leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')); ")
+
+
+def test_loading_the_plugin_class_does_not_import_boto3() -> None:
+    """``--help`` and ``--cloud auto`` load the class (its options, its SDK check): no SDK yet."""
     code = ("import sys, r2c_clouds, r2c_clouds.providers; r2c_clouds.providers.provider_names(); "
-            "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'; "
-            "from r2c_clouds.providers import load_provider; load_provider('aws'); assert 'boto3' in sys.modules")
+            "from r2c_clouds.providers import load_provider; cls = load_provider('aws'); "
+            "from r2c_clouds.providers.aws import AwsProvider; assert cls is AwsProvider; "
+            "assert cls.missing_sdk() is None; "
+            "assert [o.flag for o in cls.cli_options] == ['--region', '--cluster-name']; "
+            + _SDK_LOADED + "assert not leaked, leaked")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_constructing_a_provider_imports_boto3() -> None:
+    code = ("import sys; from r2c_clouds.errors import BadInputError; "
+            "from r2c_clouds.providers.aws import AwsProvider\n"
+            "try:\n    AwsProvider(region='eu-west-1')\nexcept BadInputError:\n    pass\n"
+            "else:\n    raise AssertionError('no cluster name accepted')\n"
+            + _SDK_LOADED + "assert not leaked, leaked\n"  # refused before the SDK is needed
+            "p = AwsProvider(cluster_name='blue', region='eu-west-1')\n"
+            "assert 'boto3' in sys.modules and 'botocore' in sys.modules\n"
+            "assert p.describe() == ('blue', 'eu-west-1') and p.clients.region == 'eu-west-1'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_cli_options_are_constructor_keywords() -> None:
+    """``r2c scan --region R --cluster-name N`` reaches ``for_cluster(region=R, cluster_name=N)``."""
+    keywords = inspect.signature(AwsProvider.__init__).parameters
+    assert [(o.dest, o.metavar, o.env) for o in AwsProvider.cli_options] == [
+        ("region", "REGION", "AWS_REGION"), ("cluster_name", "NAME", None)]
+    assert all(keywords[o.dest].kind is inspect.Parameter.KEYWORD_ONLY for o in AwsProvider.cli_options)
 
 
 def test_cloud_auto_on_an_eks_cluster_without_a_name_scans_without_cloud_facts() -> None:
@@ -383,7 +480,7 @@ def test_metric_queries_are_sent_500_per_call(world: World) -> None:
             {"Id": "q100x0", "Label": "ErrorPortAllocation", "StatusCode": "Complete", "Values": [4.0, 3.0],
              "Timestamps": ["2026-11-25T09:00:00Z", "2026-11-25T09:05:00Z"]}]})
         stub.add_response("get_metric_data", {"MetricDataResults": []})
-        values = aws_network._metrics(p.clients, nats, 60)
+        values = aws_network._metrics(p, nats, 60)
     assert sorted(sizes) == [5, 500]
     assert p.api_calls()["cloudwatch:GetMetricData"] == 2
     assert values == {("nat-00000000000000064", "port_allocation_errors"): 7.0}
