@@ -1,58 +1,40 @@
 """The Azure (AKS) provider: the four loops answered from Azure Resource Manager.
 
-Install with ``pip install 'r2c_clouds[azure]'``. Registered as the ``azure`` entry point;
-nothing here is imported unless the ``azure`` provider is asked for.
+Install with ``pip install 'r2c_clouds[azure]'``. Registered as the ``azure`` entry point.
+Loading :class:`AzureProvider` (``--help``, ``--cloud auto``) imports no Azure SDK module: the
+SDK is imported by :mod:`._client` when a provider is constructed, and by the loop modules
+(:mod:`.identity`, :mod:`.compute`, :mod:`.network`, :mod:`.storage`) when first asked.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
 from datetime import datetime, timezone
-from typing import Any
-
-from azure.core.credentials import TokenCredential
-from azure.core.exceptions import ResourceNotFoundError
+from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.errors import BadInputError
-from r2c_clouds.loops import (
-    ComputeAnswer,
-    ComputeQuestions,
-    IdentityAnswer,
-    IdentityQuestions,
-    NetworkAnswer,
-    NetworkQuestions,
-    StorageAnswer,
-    StorageQuestions,
-)
 from r2c_clouds.model.cluster import ClusterState
-from r2c_clouds.providers.azure import compute as _compute
-from r2c_clouds.providers.azure import identity as _identity
-from r2c_clouds.providers.azure import network as _network
-from r2c_clouds.providers.azure import storage as _storage
-from r2c_clouds.providers.azure._client import (
-    CLOUDS,
-    METRICS_HOSTS,
-    AzureSession,
-    make_credential,
-    parse_resource_id,
-    translate,
-)
+from r2c_clouds.providers.azure._arm import CLOUDS, METRICS_HOSTS, parse_resource_id
+from r2c_clouds.providers.kit import CloudProvider, Option
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+    from r2c_clouds.providers.azure._client import AzureSession
 
 __all__ = ["AzureProvider"]
-
-# azure-identity logs each failed credential at WARNING; without a handler Python's last-resort
-# handler prints them on stderr next to r2c's one-line error. Applications that configure
-# logging still receive them (propagation is unchanged).
-logging.getLogger("azure").addHandler(logging.NullHandler())
 
 #: Node label naming the node resource group (``MC_<rg>_<cluster>_<region>``).
 CLUSTER_LABEL = "kubernetes.azure.com/cluster"
 
 
-class AzureProvider:
+class AzureProvider(CloudProvider):
     """Answers the four loops for one AKS cluster.
+
+    The loops are :mod:`.identity`, :mod:`.compute`, :mod:`.network` and :mod:`.storage`
+    (``answer(provider, questions)``); they share the provider's thread pool
+    (``self.workers``) and call counter (``self.calls``). The Azure SDK is imported when a
+    provider is constructed, never when this class is loaded.
 
     Args:
         credential: any azure-core ``TokenCredential``; default per ``azure_credential``
@@ -64,7 +46,7 @@ class AzureProvider:
         arm_endpoint: a custom Resource Manager endpoint (Azure Stack, a proxy); the
             credential scope becomes ``<endpoint>/.default``.
         window_minutes: metrics window.
-        max_workers: concurrent calls per loop.
+        max_workers: the most calls in flight at once (shared by the four loops).
         node_resource_group: the cluster's node resource group, used to find the cluster
             when ``resource_group``/``cluster_name`` are not given.
         azure_credential: ``default|cli|environment|workload-identity|managed-identity``
@@ -81,6 +63,28 @@ class AzureProvider:
     """
 
     name = "azure"
+    provider_id_schemes = ("azure",)
+    requires = ("azure.mgmt.containerservice", "azure.identity")
+    cli_options = (
+        Option(
+            "--subscription",
+            "Azure subscription id (default: from the nodes' providerID, else AZURE_SUBSCRIPTION_ID)",
+            metavar="ID",
+            env="AZURE_SUBSCRIPTION_ID",
+        ),
+        Option("--resource-group", "resource group of the AKS cluster", metavar="NAME"),
+        Option("--cluster-name", "AKS cluster name", metavar="NAME"),
+        Option(
+            "--arm-endpoint",
+            "Azure Resource Manager endpoint (sovereign cloud, Azure Stack, a proxy)",
+            metavar="URL",
+        ),
+        Option(
+            "--azure-credential",
+            "credential: default, cli, environment, workload-identity or managed-identity",
+            metavar="KIND",
+        ),
+    )
 
     def __init__(
         self,
@@ -106,22 +110,23 @@ class AzureProvider:
             )
         if not (resource_group and cluster_name) and not node_resource_group:
             raise BadInputError("azure: name the cluster with --resource-group and --cluster-name")
+        super().__init__(max_workers=max_workers)
+        from r2c_clouds.providers.azure._client import AzureSession, make_credential
+
         endpoint, authority = CLOUDS[cloud]
         endpoint = (arm_endpoint or endpoint).rstrip("/")
         cred = credential if credential is not None else make_credential(azure_credential, authority)
         if metrics_endpoint is None and (arm_endpoint is None or arm_endpoint.rstrip("/") == CLOUDS[cloud][0]):
             metrics_endpoint = f"https://{{region}}.{METRICS_HOSTS[cloud]}"
-        self.session = AzureSession(cred, subscription, endpoint, client_kwargs, metrics_endpoint)
+        self.session: AzureSession = AzureSession(
+            cred, subscription, endpoint, client_kwargs, metrics_endpoint, calls=self.calls
+        )
         self.resource_group = resource_group
         self.cluster_name = cluster_name
         self.node_resource_group = node_resource_group
         self.window_minutes = window_minutes
-        self.max_workers = max_workers
         self.collected_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._lock = threading.Lock()
         self._mc: Any = None
-        self._mc_error: Exception | None = None
-        self._pools: Any = None
 
     @classmethod
     def for_cluster(cls, cluster: ClusterState, **options: Any) -> AzureProvider:
@@ -146,55 +151,58 @@ class AzureProvider:
 
     def managed_cluster(self) -> Any:
         """The ``ManagedCluster`` (one GET, shared by the loops; one list when only the node
-        resource group is known)."""
-        with self._lock:
-            if self._mc_error is not None:
-                raise self._mc_error  # one failure (no credential...) is not retried per loop
-            try:
-                return self._fetch_cluster()
-            except Exception as exc:
-                self._mc_error = exc
-                raise
+        resource group is known), fetched once per provider: a failure (forbidden, no
+        credential...) is raised to every loop, not retried per loop.
+
+        Raises:
+            CallFailed: the call was refused, throttled or failed.
+            BadInputError: no such cluster.
+        """
+        return self.workers.once("managed_cluster", self._fetch_cluster)
 
     def _fetch_cluster(self) -> Any:
-        if self._mc is not None:
-            return self._mc
-        cs = self.session.containerservice()
-        with translate(self.session.arm_endpoint):
-            if self.resource_group and self.cluster_name:
-                try:
-                    self._mc = cs.managed_clusters.get(self.resource_group, self.cluster_name)
-                except ResourceNotFoundError as exc:
-                    raise BadInputError(
-                        f"azure: managed cluster {self.cluster_name} not found in resource group "
-                        f"{self.resource_group} of subscription {self.session.subscription}"
-                    ) from exc
-            else:
-                want = (self.node_resource_group or "").lower()
-                for mc in cs.managed_clusters.list():
-                    if (mc.node_resource_group or "").lower() == want:
-                        self._mc = mc
-                        break
-                if self._mc is None:
-                    raise BadInputError(
-                        f"azure: no managed cluster in subscription {self.session.subscription} "
-                        f"has node resource group {self.node_resource_group} "
-                        "(pass --resource-group and --cluster-name)"
-                    )
-                parts = parse_resource_id(self._mc.id)
-                self.resource_group = parts.get("resource_group")
-                self.cluster_name = self._mc.name
-        return self._mc
+        from azure.core.exceptions import ResourceNotFoundError
+
+        from r2c_clouds.providers.azure._client import translate
+
+        s = self.session
+        cs = s.containerservice()
+        if self.resource_group and self.cluster_name:
+            try:
+                with translate(s.arm_endpoint, missing_ok=True):
+                    mc = cs.managed_clusters.get(self.resource_group, self.cluster_name)
+            except ResourceNotFoundError as exc:
+                raise BadInputError(
+                    f"azure: managed cluster {self.cluster_name} not found in resource group "
+                    f"{self.resource_group} of subscription {s.subscription}"
+                ) from exc
+        else:
+            want = (self.node_resource_group or "").lower()
+            with translate(s.arm_endpoint):
+                mc = next((m for m in cs.managed_clusters.list() if (m.node_resource_group or "").lower() == want), None)
+            if mc is None:
+                raise BadInputError(
+                    f"azure: no managed cluster in subscription {s.subscription} "
+                    f"has node resource group {self.node_resource_group} "
+                    "(pass --resource-group and --cluster-name)"
+                )
+            self.resource_group = parse_resource_id(mc.id).get("resource_group")
+            self.cluster_name = mc.name
+        self._mc = mc
+        return mc
 
     def agent_pools(self) -> list[Any]:
-        """The cluster's agent pools (``agentPools`` list, paged), fetched once."""
+        """The cluster's agent pools (``agentPools`` list, paged), fetched once per provider.
+
+        Raises:
+            CallFailed: the cluster read or the list was refused, throttled or failed.
+        """
+        return list(self.workers.once("agent_pools", self._fetch_pools))
+
+    def _fetch_pools(self) -> list[Any]:
         mc = self.managed_cluster()
-        with self._lock:
-            if self._pools is None:
-                cs = self.session.containerservice()
-                with translate(self.session.arm_endpoint):
-                    self._pools = list(cs.agent_pools.list(self.resource_group, mc.name))
-            return list(self._pools)
+        cs = self.session.containerservice()
+        return self.session.listed(cs.agent_pools.list, self.resource_group, mc.name)
 
     # ------------------------------------------------------------------ the Provider protocol
 
@@ -202,23 +210,3 @@ class AzureProvider:
         """Cluster name and location (known after the first loop ran)."""
         mc = self._mc
         return (mc.name if mc is not None else self.cluster_name), (mc.location if mc is not None else None)
-
-    def api_calls(self) -> dict[str, int]:
-        """Requests sent per ARM operation."""
-        return dict(sorted(self.session.counter.counts.items()))
-
-    def identity(self, questions: IdentityQuestions) -> IdentityAnswer:
-        """Workload Identity federation and the kubelet identity's AcrPull rights."""
-        return _identity.answer(self, questions)
-
-    def compute(self, questions: ComputeQuestions) -> ComputeAnswer:
-        """Agent pools and KEDA."""
-        return _compute.answer(self, questions)
-
-    def network(self, questions: NetworkQuestions) -> NetworkAnswer:
-        """NAT gateways with metrics, subnet IP usage, outbound type."""
-        return _network.answer(self, questions)
-
-    def storage(self, questions: StorageQuestions) -> StorageAnswer:
-        """Managed disks behind Azure Disk PVs."""
-        return _storage.answer(self, questions)

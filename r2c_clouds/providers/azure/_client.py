@@ -1,16 +1,25 @@
-"""Azure plumbing: credentials, clouds and endpoints, the management clients, call counting
-and error translation.
+"""Azure plumbing: credentials, the management clients, call counting and error translation.
 
 Every management client is built with the same ``base_url`` and ``credential_scopes`` (so
-sovereign clouds and Azure Stack work) and carries a :class:`CallCounter` policy that counts
-each HTTP request by its ARM operation (``Microsoft.Compute/disks/read``), the name RBAC uses.
+sovereign clouds and Azure Stack work) and carries a :class:`CountingPolicy` that counts each
+HTTP request (retries and pages included) by its ARM operation (``Microsoft.Compute/disks/read``),
+the name RBAC uses, into the provider's :class:`r2c_clouds.providers.kit.CallCounter`.
+
+SDK errors become the kit's: 403 → :class:`~r2c_clouds.providers.kit.Forbidden`, a 429 that
+outlasted azure-core's retries → :class:`~r2c_clouds.providers.kit.Throttled`, another HTTP
+error → :class:`HttpFailed` (a 404 → :class:`NotFound`, unless the caller handles
+``ResourceNotFoundError`` itself); no credential or an unreachable endpoint →
+:class:`r2c_clouds.errors.CloudUnreachableError`.
+
+This module imports azure-core: the provider imports it when it is constructed, never when
+the plugin class is loaded.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -27,120 +36,64 @@ from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from r2c_clouds.errors import BadInputError, CloudUnreachableError
-from r2c_clouds.model.cloud import NotChecked, Provenance
+from r2c_clouds.model.cloud import Provenance
+from r2c_clouds.providers.azure._arm import CREDENTIAL_KINDS, METRICS_HOSTS, arm_operation
+from r2c_clouds.providers.kit import CallCounter, CallFailed, Forbidden, Throttled
 
 __all__ = [
-    "BATCH_METRICS_READ",
-    "CLOUDS",
-    "CREDENTIAL_KINDS",
-    "METRICS_HOSTS",
     "AzureSession",
-    "CallCounter",
-    "Forbidden",
-    "arm_operation",
+    "CountingPolicy",
+    "HttpFailed",
+    "NotFound",
     "make_credential",
-    "parse_resource_id",
+    "translate",
 ]
 
-#: Azure cloud name → (Resource Manager endpoint, Entra authority host).
-CLOUDS: dict[str, tuple[str, str]] = {
-    "AzureCloud": ("https://management.azure.com", "login.microsoftonline.com"),
-    "AzureUSGovernment": ("https://management.usgovcloudapi.net", "login.microsoftonline.us"),
-    "AzureChinaCloud": ("https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
-}
-
-#: Azure cloud name → host suffix of the regional metrics data plane (``metrics:getBatch``),
-#: which is also the token audience (``https://<suffix>/.default``).
-METRICS_HOSTS: dict[str, str] = {
-    "AzureCloud": "metrics.monitor.azure.com",
-    "AzureUSGovernment": "metrics.monitor.azure.us",
-    "AzureChinaCloud": "metrics.monitor.azure.cn",
-}
-
-#: The RBAC action ``metrics:getBatch`` is authorized with (the operation name it is counted under).
-BATCH_METRICS_READ = "Microsoft.Insights/Metrics/Read"
-
-#: ``--azure-credential`` values.
-CREDENTIAL_KINDS = ("default", "cli", "environment", "workload-identity", "managed-identity")
+# azure-identity logs each failed credential at WARNING; without a handler Python's last-resort
+# handler prints them on stderr next to r2c's one-line error. Applications that configure
+# logging still receive them (propagation is unchanged).
+logging.getLogger("azure").addHandler(logging.NullHandler())
 
 T = TypeVar("T")
 
 
-def arm_operation(method: str, url: str) -> str:
-    """The ARM operation (RBAC action) a request performs.
+class CountingPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """A pipeline policy counting requests per ARM operation (retries included) into ``calls``."""
 
-    >>> arm_operation("GET", "https://management.azure.com/subscriptions/s/resourceGroups/rg/"
-    ...     "providers/Microsoft.Compute/disks/d1?api-version=2024-03-02")
-    'Microsoft.Compute/disks/read'
-    >>> arm_operation("GET", "https://management.azure.com/subscriptions/s/resourceGroups/rg/"
-    ...     "providers/Microsoft.ContainerRegistry/registries/acr/providers/"
-    ...     "Microsoft.Authorization/roleAssignments")
-    'Microsoft.Authorization/roleAssignments/read'
-    >>> arm_operation("POST", "https://westeurope.metrics.monitor.azure.com/subscriptions/s/metrics:getBatch")
-    'Microsoft.Insights/Metrics/Read'
-    """
-    parts = [p for p in urlsplit(url).path.split("/") if p]
-    lowered = [p.lower() for p in parts]
-    if lowered and lowered[-1] == "metrics:getbatch":
-        return BATCH_METRICS_READ  # the regional metrics data plane, authorized as metrics read
-    if "providers" not in lowered:
-        kind = "resourceGroups" if "resourcegroups" in lowered else "subscriptions"
-        return f"Microsoft.Resources/{kind}/read"
-    i = len(lowered) - 1 - lowered[::-1].index("providers")
-    rest = parts[i + 1 :]
-    if not rest:
-        return "Microsoft.Resources/providers/read"
-    namespace, types = rest[0], rest[1::2]
-    verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}.get(method.upper(), "action")
-    if verb == "action" and len(rest) % 2 == 0:
-        # POST .../resource/listKeys: the last segment names the action.
-        return "/".join([namespace, *rest[1:-1:2], rest[-1]]) + "/action"
-    return "/".join([namespace, *types, verb])
-
-
-def parse_resource_id(resource_id: str) -> dict[str, str]:
-    """Split an ARM resource id into ``subscription``, ``resource_group``, ``name`` (last
-    segment) and ``type`` (``Microsoft.Compute/disks``)."""
-    parts = [p for p in resource_id.split("/") if p]
-    out: dict[str, str] = {}
-    lowered = [p.lower() for p in parts]
-    for key, seg in (("subscription", "subscriptions"), ("resource_group", "resourcegroups")):
-        if seg in lowered and lowered.index(seg) + 1 < len(parts):
-            out[key] = parts[lowered.index(seg) + 1]
-    if "providers" in lowered:
-        i = len(lowered) - 1 - lowered[::-1].index("providers")
-        rest = parts[i + 1 :]
-        if rest:
-            out["type"] = "/".join([rest[0], *rest[1::2]])
-    if parts:
-        out["name"] = parts[-1]
-    return out
-
-
-class CallCounter(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """A pipeline policy counting requests per ARM operation (retries included)."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
+    def __init__(self, calls: CallCounter) -> None:
+        self.calls = calls
 
     def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
-        op = arm_operation(request.http_request.method, request.http_request.url)
-        with self._lock:
-            self.counts[op] += 1
+        self.calls.count(arm_operation(request.http_request.method, request.http_request.url))
 
 
-class Forbidden(Exception):
-    """One call was refused (403): becomes a ``not_checked`` entry naming the operation."""
+class HttpFailed(CallFailed):
+    """A call that failed with an HTTP error other than 403 and 429 (``Microsoft.Network/
+    natGateways/read: HTTP 500 InternalServerError``).
 
-    def __init__(self, operation: str, message: str = "") -> None:
-        super().__init__(operation)
-        self.operation = operation
-        self.message = message
+    Args:
+        operation: the ARM operation.
+        status: the HTTP status.
+        code: the ARM error code, if the body carried one.
+        message: the ARM error message.
+    """
 
-    def not_checked(self, what: str) -> NotChecked:
-        """The ``not_checked`` entry for the fact family ``what``."""
-        return NotChecked(what, f"forbidden: {self.operation}")
+    def __init__(self, operation: str, status: int | None, code: str | None = None, message: str = "") -> None:
+        super().__init__(operation, message)
+        self.status = status
+        self.code = code
+
+    def reason(self) -> str:
+        return f"{self.operation}: HTTP {self.status}{f' {self.code}' if self.code else ''}"
+
+
+class NotFound(HttpFailed):
+    """A 404 the caller did not ask to handle (``...: not found (Not Found)``)."""
+
+    kind = "not found"
+
+    def reason(self) -> str:
+        return f"{self.operation}: not found ({self.message or 'HTTP 404'})"
 
 
 def make_credential(kind: str | None, authority: str) -> TokenCredential:
@@ -165,6 +118,59 @@ def make_credential(kind: str | None, authority: str) -> TokenCredential:
     raise BadInputError(f"--azure-credential {kind!r} is not one of {', '.join(CREDENTIAL_KINDS)}")
 
 
+def _operation_of(exc: HttpResponseError) -> str:
+    resp = exc.response
+    req: Any = resp.request if resp is not None else None
+    if req is not None:
+        return arm_operation(req.method, req.url)
+    return "unknown operation"
+
+
+def _failed(exc: HttpResponseError) -> CallFailed:
+    """The kit's failure for an HTTP error: 403 → Forbidden, 429 → Throttled, else HttpFailed."""
+    op = _operation_of(exc)
+    message = str(exc.message or "")
+    if exc.status_code == 403:
+        return Forbidden(op, message)
+    if exc.status_code == 429:
+        return Throttled(op, message)  # azure-core's RetryPolicy already retried it
+    code = exc.error.code if exc.error is not None else None
+    return HttpFailed(op, exc.status_code, code, message)
+
+
+@contextmanager
+def translate(endpoint: str, *, missing_ok: bool = False) -> Iterator[None]:
+    """Turn SDK errors into the kit's and r2c's.
+
+    Raises:
+        CallFailed: :class:`~r2c_clouds.providers.kit.Forbidden` (403),
+            :class:`~r2c_clouds.providers.kit.Throttled` (429 after retries),
+            :class:`NotFound` (404, unless ``missing_ok``), :class:`HttpFailed` (another HTTP error).
+        ResourceNotFoundError: a 404 when ``missing_ok``, for the caller to report the resource
+            as missing.
+        CloudUnreachableError: no usable credential, or ``endpoint`` cannot be reached.
+    """
+    try:
+        yield
+    except ResourceNotFoundError as exc:
+        if missing_ok:
+            raise
+        raise NotFound(_operation_of(exc), 404, message=exc.reason or "") from exc
+    except ClientAuthenticationError as exc:
+        if exc.status_code == 403:
+            raise Forbidden(_operation_of(exc), str(exc.message or "")) from exc
+        first = (str(exc.message or exc) or "no credential").strip().splitlines()[0]
+        raise CloudUnreachableError(
+            f"azure: no usable credential for {endpoint}: {first}",
+            remediation="sign in with `az login`, or choose one with --azure-credential",
+        ) from exc
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CloudUnreachableError(f"azure: cannot reach {endpoint}: {first}") from exc
+    except HttpResponseError as exc:
+        raise _failed(exc) from exc
+
+
 class AzureSession:
     """Credential, endpoint and lazily built management clients shared by the four loops.
 
@@ -173,11 +179,12 @@ class AzureSession:
         subscription: the subscription id.
         arm_endpoint: Resource Manager endpoint (no trailing slash).
         client_kwargs: extra keyword arguments for every management client (``transport``,
-            ``retry_backoff_factor``...), for tests and tuning.
+            ``retry_total``...), for tests and tuning.
         metrics_endpoint: the regional metrics data plane, ``https://{region}.metrics.monitor.azure.com``
             (``{region}`` is replaced by each gateway's location); ``None`` when it cannot be
             determined (a custom Resource Manager endpoint): metrics are then read per resource
             through Resource Manager.
+        calls: where requests are counted (the provider's); a new counter if not given.
     """
 
     def __init__(
@@ -187,16 +194,32 @@ class AzureSession:
         arm_endpoint: str,
         client_kwargs: dict[str, Any] | None = None,
         metrics_endpoint: str | None = None,
+        calls: CallCounter | None = None,
     ) -> None:
         self.credential = credential
         self.subscription = subscription
         self.arm_endpoint = arm_endpoint.rstrip("/")
         self.scope = f"{self.arm_endpoint}/.default"
         self.metrics_endpoint = metrics_endpoint.rstrip("/") if metrics_endpoint else None
-        self.counter = CallCounter()
+        self.calls = calls if calls is not None else CallCounter()
+        self.policy = CountingPolicy(self.calls)
         self._kwargs = dict(client_kwargs or {})
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ calls
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` against Resource Manager, its errors translated (:func:`translate`)."""
+        with translate(self.arm_endpoint):
+            return fn(*args, **kwargs)
+
+    def listed(self, fn: Callable[..., Iterable[T]], *args: Any, **kwargs: Any) -> list[T]:
+        """Every item of the paged ``fn(*args, **kwargs)``, its errors translated (:func:`translate`)."""
+        with translate(self.arm_endpoint):
+            return list(fn(*args, **kwargs))
+
+    # ------------------------------------------------------------------ clients
 
     def _client(self, key: str, factory: Callable[..., T]) -> T:
         with self._lock:
@@ -207,7 +230,7 @@ class AzureSession:
                     self.subscription,
                     base_url=self.arm_endpoint,
                     credential_scopes=[self.scope],
-                    per_retry_policies=[self.counter],
+                    per_retry_policies=[self.policy],
                     **self._kwargs,
                 )
                 self._clients[key] = client
@@ -283,7 +306,7 @@ class AzureSession:
                     endpoint,
                     self.credential,
                     credential_scopes=[self.metrics_scope()],
-                    per_retry_policies=[self.counter],
+                    per_retry_policies=[self.policy],
                     **self._kwargs,
                 )
                 self._clients[key] = client
@@ -292,82 +315,3 @@ class AzureSession:
     def provenance(self, call: str, resource_id: str = "") -> Provenance:
         """Provenance for a fact from ``call`` about ``resource_id``."""
         return Provenance("azure", call, resource_id)
-
-
-def _operation_of(exc: HttpResponseError) -> str:
-    resp = exc.response
-    req: Any = resp.request if resp is not None else None
-    if req is not None:
-        return arm_operation(req.method, req.url)
-    return "unknown operation"
-
-
-@contextmanager
-def translate(endpoint: str) -> Iterator[None]:
-    """Turn SDK errors into r2c's: 403 → :class:`Forbidden`; no credential or unreachable
-    endpoint → :class:`CloudUnreachableError`. 404 propagates as ``ResourceNotFoundError``."""
-    try:
-        yield
-    except ResourceNotFoundError:
-        raise
-    except ClientAuthenticationError as exc:
-        if exc.status_code == 403:
-            raise Forbidden(_operation_of(exc), exc.message) from exc
-        first = (str(exc.message or exc) or "no credential").strip().splitlines()[0]
-        raise CloudUnreachableError(
-            f"azure: no usable credential for {endpoint}: {first}",
-            remediation="sign in with `az login`, or choose one with --azure-credential",
-        ) from exc
-    except (ServiceRequestError, ServiceResponseError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CloudUnreachableError(f"azure: cannot reach {endpoint}: {first}") from exc
-    except HttpResponseError as exc:
-        if exc.status_code == 403:
-            raise Forbidden(_operation_of(exc), exc.message) from exc
-        raise
-
-
-def zone_label(location: str | None, zone: str) -> str:
-    """ARM zone ``"1"`` as the Kubernetes topology label writes it (``westeurope-1``).
-
-    >>> zone_label("westeurope", "1")
-    'westeurope-1'
-    """
-    if not location or "-" in zone:
-        return zone
-    return f"{location.lower().replace(' ', '')}-{zone}"
-
-
-def failure(what: str, exc: Exception) -> NotChecked:
-    """The ``not_checked`` entry for a call that failed with ``exc`` (403 or another HTTP error)."""
-    if isinstance(exc, Forbidden):
-        return exc.not_checked(what)
-    if isinstance(exc, HttpResponseError):
-        code = exc.error.code if exc.error is not None else None
-        return NotChecked(what, f"{_operation_of(exc)}: HTTP {exc.status_code}{f' {code}' if code else ''}")
-    return NotChecked(what, f"{type(exc).__name__}: {exc}")
-
-
-def guarded(what: str, endpoint: str, fn: Callable[[], T], *, missing_ok: bool = False) -> T | NotChecked:
-    """Run one call; a refused or failed call becomes a ``not_checked`` entry for ``what``.
-
-    Raises:
-        ResourceNotFoundError: 404 when ``missing_ok``, for the caller to report the resource as missing.
-        CloudUnreachableError: no credential, or the endpoint cannot be reached.
-    """
-    try:
-        with translate(endpoint):
-            return fn()
-    except ResourceNotFoundError as exc:
-        if missing_ok:
-            raise
-        return NotChecked(what, f"{_operation_of(exc)}: not found ({exc.reason or 'HTTP 404'})")
-    except (Forbidden, HttpResponseError) as exc:
-        return failure(what, exc)
-
-
-def text(value: Any) -> str | None:
-    """An SDK enum or string as its wire value (``managedNATGateway``), ``None`` if unset."""
-    if value is None or value == "":
-        return None
-    return str(getattr(value, "value", value))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from attrs import evolve
+
 from r2c_clouds.loops import ComputeAnswer, ComputeQuestions
 from r2c_clouds.model.cloud import NetworkSettings, NodePool, NotChecked
-from r2c_clouds.providers.azure._client import guarded, text, zone_label
+from r2c_clouds.providers.azure._arm import text, zone_label
+from r2c_clouds.providers.kit import CallFailed
 
 if TYPE_CHECKING:
     from r2c_clouds.providers.azure import AzureProvider
@@ -56,24 +59,24 @@ def settings_of(provider: AzureProvider, mc: Any) -> NetworkSettings:
 
 
 def answer(provider: AzureProvider, questions: ComputeQuestions) -> ComputeAnswer:
-    """Agent pools and KEDA for the compute loop."""
-    endpoint = provider.session.arm_endpoint
-    mc = guarded("node_pools", endpoint, provider.managed_cluster)
-    if isinstance(mc, NotChecked):
-        return ComputeAnswer(not_checked=(mc, NotChecked("network", mc.reason)))
-    pools = guarded("node_pools", endpoint, provider.agent_pools)
+    """Agent pools and KEDA for the compute loop.
+
+    The pools come from the ``agentPools`` list; when it cannot be read, from the profiles
+    the cluster GET carried (with a ``not_checked`` entry for ``node_pools``).
+    """
+    try:
+        mc = provider.managed_cluster()
+    except CallFailed as exc:
+        return ComputeAnswer(not_checked=(exc.not_checked("node_pools"), NotChecked("network", exc.reason())))
     not_checked: tuple[NotChecked, ...] = ()
-    if isinstance(pools, NotChecked):
-        not_checked = (pools,)
-        pools = list(mc.agent_pool_profiles or ())  # the profiles the cluster GET carried
-        found = tuple(_from_profile(provider, mc, p) for p in pools)
-    else:
-        found = tuple(node_pool(provider, mc, p) for p in pools)
+    try:
+        found = tuple(node_pool(provider, mc, p) for p in provider.agent_pools())
+    except CallFailed as exc:
+        not_checked = (exc.not_checked("node_pools"),)
+        found = tuple(_from_profile(provider, mc, p) for p in mc.agent_pool_profiles or ())
     return ComputeAnswer(node_pools=found, settings=settings_of(provider, mc), not_checked=not_checked)
 
 
 def _from_profile(provider: AzureProvider, mc: Any, profile: Any) -> NodePool:
     pool = node_pool(provider, mc, profile)
-    from attrs import evolve
-
     return evolve(pool, provenance=provider.session.provenance(MC_READ, f"{mc.id}/agentPools/{profile.name}"))

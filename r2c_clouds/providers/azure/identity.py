@@ -9,26 +9,23 @@ Calls depend on distinct identities and registries, never on pods:
 - ``Microsoft.ContainerRegistry/registries/read`` one paged sweep of the subscription to map
   registry hosts (``NAME.azurecr.io``) to registry resource ids by their ``loginServer``;
 - ``roleAssignments/read`` once per distinct Azure Container Registry the pods pull from.
+
+The two subscription sweeps run at once on the provider's workers, then the per-identity and
+per-registry reads, all at once.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 
 from r2c_clouds.loops import IdentityAnswer, IdentityQuestions, WorkloadIdentityRef
 from r2c_clouds.model.cloud import ClusterIdentity, IdentityBinding, NotChecked, RegistryAccess
-from r2c_clouds.providers.azure._client import (
-    Forbidden,
-    failure,
-    guarded,
-    parse_resource_id,
-    translate,
-)
+from r2c_clouds.providers.azure._arm import parse_resource_id
+from r2c_clouds.providers.kit import CallFailed
 
 if TYPE_CHECKING:
     from r2c_clouds.providers.azure import AzureProvider
@@ -54,8 +51,7 @@ PULL_ROLES = {
 ACR_SUFFIXES = (".azurecr.io", ".azurecr.us", ".azurecr.cn")
 
 
-def _listed(fn: Any, *args: Any, **kwargs: Any) -> list[Any]:
-    return list(fn(*args, **kwargs))
+T = TypeVar("T")
 
 
 def evaluate(issuer: str | None, ref: WorkloadIdentityRef, fics: list[Any]) -> tuple[bool, tuple[str, ...]]:
@@ -105,18 +101,34 @@ def _list_registries(provider: AzureProvider) -> dict[str, str]:
     return out
 
 
+def _run(job: Callable[[], T]) -> T:
+    return job()
+
+
+def _guard(what: str, job: Callable[[], T]) -> Callable[[], T | NotChecked]:
+    """``job`` whose refused or failed call becomes the ``not_checked`` entry for ``what``."""
+
+    def run() -> T | NotChecked:
+        try:
+            return job()
+        except CallFailed as exc:
+            return exc.not_checked(what)
+
+    return run
+
+
 def answer(provider: AzureProvider, questions: IdentityQuestions) -> IdentityAnswer:
     """Resolve annotated ServiceAccounts and the kubelet identity's registry pull rights."""
     s = provider.session
-    endpoint = s.arm_endpoint
     refs = [r for r in questions.service_accounts if r.mechanism == MECHANISM]
     registries = sorted({r for r in questions.registries if r.lower().endswith(ACR_SUFFIXES)})
-    mc = guarded("cluster_identity", endpoint, provider.managed_cluster)
-    if isinstance(mc, NotChecked):
+    try:
+        mc = provider.managed_cluster()
+    except CallFailed as exc:
         return IdentityAnswer(not_checked=(
-            mc,
-            *([NotChecked("identity_bindings", mc.reason)] if refs else []),
-            *([NotChecked("registry_access", mc.reason)] if registries else []),
+            exc.not_checked("cluster_identity"),
+            *([exc.not_checked("identity_bindings")] if refs else []),
+            *([exc.not_checked("registry_access")] if registries else []),
         ))
     oidc = mc.oidc_issuer_profile
     issuer = oidc.issuer_url if oidc is not None and oidc.enabled else None
@@ -126,42 +138,61 @@ def answer(provider: AzureProvider, questions: IdentityQuestions) -> IdentityAns
         oidc_issuer=issuer,
         workload_identity_enabled=bool(wi is not None and wi.enabled),
     )
+    kubelet = (mc.identity_profile or {}).get("kubeletidentity") if registries else None
+    if kubelet is not None and not kubelet.object_id:
+        kubelet = None
+    wanted = {r.identity.lower() for r in refs}
+
+    # 1. the subscription sweeps: identities by client id, registries by login server
+    sweeps: dict[str, Callable[[], dict[str, Any] | NotChecked]] = {}
+    if refs:
+        sweeps["identities"] = _guard("identity_bindings", lambda: {
+            (i.client_id or "").lower(): i for i in s.listed(s.msi().user_assigned_identities.list_by_subscription)
+            if (i.client_id or "").lower() in wanted
+        })
+    if kubelet is not None:
+        sweeps["registries"] = _guard("registry_access", lambda: s.call(_list_registries, provider))
+    swept = dict(zip(sweeps, provider.workers.map(_run, sweeps.values()), strict=True))
+    by_client = swept.get("identities", {})
+    acr_ids = swept.get("registries", {})
+
+    # 2. one read per identity (federated credentials) and per registry (role assignments)
+    lookups: dict[str, Callable[[], list[Any] | NotChecked]] = {}
+    if not isinstance(by_client, NotChecked):
+        for cid, uami in by_client.items():
+            rg = parse_resource_id(uami.id).get("resource_group", "")
+            lookups[f"fic:{cid}"] = _guard("identity_bindings", partial(
+                s.listed, s.msi().federated_identity_credentials.list, rg, uami.name))
+    if kubelet is not None and not isinstance(acr_ids, NotChecked):
+        for host in registries:
+            acr_id = acr_ids.get(host.lower())
+            if acr_id:
+                lookups[f"acr:{host}"] = _guard("registry_access", partial(
+                    s.listed, s.authorization().role_assignments.list_for_scope, acr_id,
+                    filter=f"principalId eq '{kubelet.object_id}'"))
+    found = dict(zip(lookups, provider.workers.map(_run, lookups.values()), strict=True))
+
     not_checked: list[NotChecked] = []
-    with ThreadPoolExecutor(max_workers=provider.max_workers, thread_name_prefix="r2c-azure-id") as pool:
-        f_acr = pool.submit(_registry_access, provider, mc, registries) if registries else None
-        bindings = _bindings(provider, pool, issuer, refs, not_checked) if refs else ()
-        access: tuple[RegistryAccess, ...] = ()
-        if f_acr is not None:
-            access, more = f_acr.result()
-            not_checked.extend(more)
+    bindings: tuple[IdentityBinding, ...] = ()
+    if isinstance(by_client, NotChecked):
+        not_checked.append(by_client)
+    elif refs:
+        bindings = _bindings(provider, issuer, refs, by_client, found, not_checked)
+    access: tuple[RegistryAccess, ...] = ()
+    if registries:
+        access = _registry_access(provider, kubelet, registries, acr_ids, found, not_checked)
     return IdentityAnswer(cluster_identity, bindings, access, tuple(not_checked))
 
 
 def _bindings(
     provider: AzureProvider,
-    pool: ThreadPoolExecutor,
     issuer: str | None,
     refs: list[WorkloadIdentityRef],
+    by_client: dict[str, Any],
+    found: dict[str, list[Any] | NotChecked],
     not_checked: list[NotChecked],
 ) -> tuple[IdentityBinding, ...]:
     s = provider.session
-    msi = s.msi()
-    wanted = {r.identity.lower() for r in refs}
-    sweep = guarded("identity_bindings", s.arm_endpoint, lambda: [
-        i for i in msi.user_assigned_identities.list_by_subscription() if (i.client_id or "").lower() in wanted
-    ])
-    if isinstance(sweep, NotChecked):
-        not_checked.append(sweep)
-        return ()
-    by_client = {(i.client_id or "").lower(): i for i in sweep}
-
-    def fics_of(uami: Any) -> list[Any] | NotChecked:
-        rg = parse_resource_id(uami.id).get("resource_group", "")
-        return guarded("identity_bindings", s.arm_endpoint,
-                       lambda: list(msi.federated_identity_credentials.list(rg, uami.name)))
-
-    futures = {cid: pool.submit(fics_of, u) for cid, u in by_client.items()}
-    fics = {cid: f.result() for cid, f in futures.items()}
     out: list[IdentityBinding] = []
     for ref in refs:
         cid = ref.identity.lower()
@@ -175,45 +206,46 @@ def _bindings(
                           f"{s.subscription} (an Entra app registration is not checked)",),
             ))
             continue
-        found = fics[cid]
-        if isinstance(found, NotChecked):
-            if found not in not_checked:
-                not_checked.append(found)
+        fics = found[f"fic:{cid}"]
+        if isinstance(fics, NotChecked):
+            if fics not in not_checked:
+                not_checked.append(fics)
             continue
-        trusted, problems = evaluate(issuer, ref, found)
+        trusted, problems = evaluate(issuer, ref, fics)
         out.append(IdentityBinding(
             ref.namespace, ref.service_account, ref.identity, MECHANISM,
             s.provenance(FIC_READ, uami.id),
             exists=True, trusted=trusted, problems=problems,
-            trust_subjects=tuple(f.subject for f in found if f.subject),
-            audiences=tuple(sorted({a for f in found for a in (f.audiences or ())})),
+            trust_subjects=tuple(f.subject for f in fics if f.subject),
+            audiences=tuple(sorted({a for f in fics for a in (f.audiences or ())})),
         ))
     return tuple(out)
 
 
 def _registry_access(
-    provider: AzureProvider, mc: Any, registries: list[str]
-) -> tuple[tuple[RegistryAccess, ...], list[NotChecked]]:
+    provider: AzureProvider,
+    kubelet: Any,
+    registries: list[str],
+    acr_ids: dict[str, str] | NotChecked,
+    found: dict[str, list[Any] | NotChecked],
+    not_checked: list[NotChecked],
+) -> tuple[RegistryAccess, ...]:
     s = provider.session
-    kubelet = (mc.identity_profile or {}).get("kubeletidentity")
-    if kubelet is None or not kubelet.object_id:
-        return (), [NotChecked("registry_access", "the cluster reports no kubelet identity (service principal clusters)")]
-    try:
-        with translate(s.arm_endpoint):
-            ids = _list_registries(provider)
-    except (Forbidden, HttpResponseError) as exc:
-        return (), [failure("registry_access", exc)]
-    auth = s.authorization()
+    if kubelet is None:
+        not_checked.append(NotChecked(
+            "registry_access", "the cluster reports no kubelet identity (service principal clusters)"))
+        return ()
+    if isinstance(acr_ids, NotChecked):
+        not_checked.append(acr_ids)
+        return ()
     principal = kubelet.resource_id or kubelet.object_id
     out: list[RegistryAccess] = []
-    not_checked: list[NotChecked] = []
     for host in registries:
-        acr_id = ids.get(host.lower())
+        acr_id = acr_ids.get(host.lower())
         if not acr_id:
             not_checked.append(NotChecked("registry_access", f"registry {host} not found in subscription {s.subscription}"))
             continue
-        assignments = guarded("registry_access", s.arm_endpoint, partial(
-            _listed, auth.role_assignments.list_for_scope, acr_id, filter=f"principalId eq '{kubelet.object_id}'"))
+        assignments = found[f"acr:{host}"]
         if isinstance(assignments, NotChecked):
             not_checked.append(assignments)
             continue
@@ -223,4 +255,4 @@ def _registry_access(
             registry=host, principal=principal, can_pull=can_pull,
             provenance=s.provenance(ROLES_READ, acr_id), missing=() if can_pull else ("AcrPull",),
         ))
-    return tuple(out), not_checked
+    return tuple(out)

@@ -19,17 +19,17 @@ subnets nodes (and pods, Azure CNI without overlay) draw IPs from, and the outbo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from r2c_clouds.loops import NetworkAnswer, NetworkQuestions
 from r2c_clouds.model.cloud import EgressGateway, NotChecked, PrivateEndpoint, Subnet
-from r2c_clouds.providers.azure._client import BATCH_METRICS_READ, guarded, parse_resource_id, text
+from r2c_clouds.providers.azure._arm import BATCH_METRICS_READ, parse_resource_id, text, zone_label
+from r2c_clouds.providers.azure._client import translate
 from r2c_clouds.providers.azure.compute import settings_of
+from r2c_clouds.providers.kit import CallFailed, attempt, chunks
 
 if TYPE_CHECKING:
     from r2c_clouds.providers.azure import AzureProvider
@@ -52,12 +52,16 @@ QUERIES: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
 )
 _METRIC_SEP = "/providers/microsoft.insights/metrics/"
 
+T = TypeVar("T")
+
 #: gateway id (lower case) → metric name (lower case) → data points (``total``/``average``).
 Points = dict[str, dict[str, list[Any]]]
+#: What one concurrent job of the loop found, and what it could not check.
+Part = tuple[T, list[NotChecked]]
 
 
-def _listed(fn: Any, *args: Any) -> list[Any]:
-    return list(fn(*args))
+def _run(job: Callable[[], T]) -> T:
+    return job()
 
 
 def _name(metric: Any) -> str:
@@ -80,79 +84,67 @@ def _window(provider: AzureProvider, window: int) -> tuple[datetime, datetime]:
     return end - timedelta(minutes=window), end
 
 
-def _note(got: NotChecked, not_checked: list[NotChecked], lock: threading.Lock) -> None:
-    with lock:
-        if got not in not_checked:
-            not_checked.append(got)
-
-
-def _per_resource(provider: AzureProvider, gw_id: str, window: int, out: Points,
-                  not_checked: list[NotChecked], lock: threading.Lock) -> None:
+def _per_resource(provider: AzureProvider, gw_id: str, window: int) -> Part[Points]:
     """The fallback: ``metrics.list`` through Resource Manager, one request per query."""
     s = provider.session
     mon = s.monitor()
     start, end = _window(provider, window)
     timespan = f"{start:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}"
+    out: Points = {}
+    not_checked: list[NotChecked] = []
     for names, aggregation, flt in QUERIES:
-        got = guarded("egress_gateways", s.arm_endpoint, partial(
-            mon.metrics.list, gw_id, timespan=timespan, interval="PT5M", metricnames=",".join(names),
+        got = attempt("egress_gateways", not_checked, partial(
+            s.call, mon.metrics.list, gw_id, timespan=timespan, interval="PT5M", metricnames=",".join(names),
             aggregation=aggregation, filter=flt, metricnamespace=NAMESPACE))
-        if isinstance(got, NotChecked):
-            _note(got, not_checked, lock)
-            continue
-        with lock:
+        if got is not None:
             _collect(out.setdefault(gw_id.lower(), {}), got.value)
+    return out, not_checked
 
 
-def _batch(provider: AzureProvider, region: str, ids: list[str], window: int, out: Points,
-           not_checked: list[NotChecked], lock: threading.Lock) -> None:
+def _batch(provider: AzureProvider, region: str, ids: list[str], window: int) -> Part[Points]:
     """``metrics:getBatch`` for up to 50 gateways of one subscription and region, one request
     per query; results map back to gateways by the prefix of ``metric.id``."""
     s = provider.session
     client = s.metrics_batch(region)
-    for names, aggregation, flt in QUERIES:
-        got = guarded("egress_gateways", s.metrics_url(region), partial(
-            client.query_resources, resource_ids=ids, metric_namespace=NAMESPACE, metric_names=list(names),
-            timespan=_window(provider, window), granularity=timedelta(minutes=5),
-            aggregations=[aggregation], filter=flt))
-        if isinstance(got, NotChecked):
-            _note(got, not_checked, lock)
-            continue
-        with lock:
-            for result in got:
-                for m in result.metrics:
-                    mid = (m.id or "").lower()
-                    if _METRIC_SEP in mid:
-                        _collect(out.setdefault(mid[: mid.index(_METRIC_SEP)], {}), [m])
-
-
-def _metrics(provider: AzureProvider, gateways: list[Any], window: int,
-             not_checked: list[NotChecked]) -> tuple[Points, str]:
-    """Every gateway's data points, and the operation that read them: the batch API when its
-    regional endpoint is known (ceil(#gateways / 50) requests per query and region), else one
-    Resource Manager ``metrics`` request per gateway and query."""
-    s = provider.session
     out: Points = {}
-    lock = threading.Lock()
-    jobs: list[Callable[[], None]] = []
+    not_checked: list[NotChecked] = []
+    for names, aggregation, flt in QUERIES:
+        try:
+            with translate(s.metrics_url(region)):
+                got = client.query_resources(
+                    resource_ids=ids, metric_namespace=NAMESPACE, metric_names=list(names),
+                    timespan=_window(provider, window), granularity=timedelta(minutes=5),
+                    aggregations=[aggregation], filter=flt)
+        except CallFailed as exc:
+            not_checked.append(exc.not_checked("egress_gateways"))
+            continue
+        for result in got:
+            for m in result.metrics:
+                mid = (m.id or "").lower()
+                if _METRIC_SEP in mid:
+                    _collect(out.setdefault(mid[: mid.index(_METRIC_SEP)], {}), [m])
+    return out, not_checked
+
+
+def _metric_jobs(provider: AzureProvider, gateways: list[Any], window: int) -> tuple[list[Callable[[], Part[Points]]], str]:
+    """The jobs reading every gateway's data points, and the operation that reads them: the
+    batch API when its regional endpoint is known (ceil(#gateways / 50) requests per query
+    and region), else one Resource Manager ``metrics`` request per gateway and query."""
+    s = provider.session
     if s.metrics_endpoint is None:
-        call = METRICS_READ
-        jobs = [partial(_per_resource, provider, gw.id, window, out, not_checked, lock) for gw in gateways]
-    else:
-        call = BATCH_METRICS_READ
-        groups: dict[tuple[str, str], list[str]] = {}
-        mc = provider._mc
-        for gw in gateways:
-            region = gw.location or (mc.location if mc is not None else "") or ""
-            sub = parse_resource_id(gw.id).get("subscription", "").lower()
-            groups.setdefault((sub, region.lower().replace(" ", "")), []).append(gw.id)
-        for (_, region), ids in sorted(groups.items()):
-            for i in range(0, len(ids), BATCH_SIZE):
-                jobs.append(partial(_batch, provider, region, ids[i : i + BATCH_SIZE], window, out, not_checked, lock))
-    with ThreadPoolExecutor(max_workers=provider.max_workers, thread_name_prefix="r2c-azure-metrics") as pool:
-        for f in [pool.submit(job) for job in jobs]:
-            f.result()
-    return out, call
+        return [partial(_per_resource, provider, gw.id, window) for gw in gateways], METRICS_READ
+    groups: dict[tuple[str, str], list[str]] = {}
+    mc = provider._mc
+    for gw in gateways:
+        region = gw.location or (mc.location if mc is not None else "") or ""
+        sub = parse_resource_id(gw.id).get("subscription", "").lower()
+        groups.setdefault((sub, region.lower().replace(" ", "")), []).append(gw.id)
+    jobs: list[Callable[[], Part[Points]]] = [
+        partial(_batch, provider, region, list(chunk), window)
+        for (_, region), ids in sorted(groups.items())
+        for chunk in chunks(ids, BATCH_SIZE)
+    ]
+    return jobs, BATCH_METRICS_READ
 
 
 def _gateway(provider: AzureProvider, gw: Any, window: int, points: dict[str, list[Any]] | None, call: str) -> EgressGateway:
@@ -175,8 +167,6 @@ def _gateway(provider: AzureProvider, gw: Any, window: int, points: dict[str, li
 
 
 def _zone(provider: AzureProvider, zones: tuple[str, ...]) -> str | None:
-    from r2c_clouds.providers.azure._client import zone_label
-
     mc = provider._mc
     return zone_label(mc.location if mc is not None else None, zones[0]) if len(zones) == 1 else None
 
@@ -185,19 +175,19 @@ def _node_subnets(provider: AzureProvider, mc: Any, not_checked: list[NotChecked
     """Subnet ids of the agent pools (node and pod subnets); for a managed VNet, every subnet
     of the VNets in the node resource group."""
     ids: set[str] = set()
-    pools = guarded("subnets", provider.session.arm_endpoint, provider.agent_pools)
-    profiles = mc.agent_pool_profiles or () if isinstance(pools, NotChecked) else pools
+    try:
+        profiles = provider.agent_pools()
+    except CallFailed:
+        profiles = list(mc.agent_pool_profiles or ())  # compute reports the pools as not checked
     for p in profiles:
         for sid in (p.vnet_subnet_id, p.pod_subnet_id):
             if sid:
                 ids.add(sid)
     if ids:
         return sorted(ids)
-    net = provider.session.network()
-    vnets = guarded("subnets", provider.session.arm_endpoint,
-                    lambda: list(net.virtual_networks.list(mc.node_resource_group)))
-    if isinstance(vnets, NotChecked):
-        not_checked.append(vnets)
+    s = provider.session
+    vnets = attempt("subnets", not_checked, partial(s.listed, s.network().virtual_networks.list, mc.node_resource_group))
+    if vnets is None:
         return []
     return sorted(sn.id for v in vnets for sn in (v.subnets or ()) if sn.id)
 
@@ -210,55 +200,70 @@ def _vnet_of(subnet_id: str) -> tuple[str, str, str]:
     return parse_resource_id(subnet_id).get("resource_group", ""), parts[vi + 1], parts[-1]
 
 
-def answer(provider: AzureProvider, questions: NetworkQuestions) -> NetworkAnswer:
-    """Egress gateways with metrics, subnet usage and the cluster's network settings."""
+def _gateways(provider: AzureProvider, mc: Any, outbound: str, subnet_ids: list[str],
+              not_checked: list[NotChecked]) -> list[Any]:
+    """The NAT gateways on the egress path: listed in the node resource group (managed), or
+    named by the node subnets (user-assigned)."""
     s = provider.session
-    mc = guarded("network", s.arm_endpoint, provider.managed_cluster)
-    if isinstance(mc, NotChecked):
-        return NetworkAnswer(not_checked=(mc, NotChecked("egress_gateways", mc.reason), NotChecked("subnets", mc.reason),
-                                          NotChecked("private_endpoints", mc.reason)))
+    net = s.network()
+    if outbound == "managednatgateway":
+        got = attempt("egress_gateways", not_checked, partial(s.listed, net.nat_gateways.list, mc.node_resource_group))
+        return got or []
+    if outbound != "userassignednatgateway":
+        return []
+    gw_ids: set[str] = set()
+    for sid in subnet_ids:
+        rg, vnet, name = _vnet_of(sid)
+        sn = attempt("egress_gateways", not_checked, partial(s.call, net.subnets.get, rg, vnet, name))
+        if sn is not None and sn.nat_gateway is not None and sn.nat_gateway.id:
+            gw_ids.add(sn.nat_gateway.id)
+    gateways: list[Any] = []
+    for gid in sorted(gw_ids):
+        p = parse_resource_id(gid)
+        gw = attempt("egress_gateways", not_checked,
+                     partial(s.call, net.nat_gateways.get, p.get("resource_group", ""), p.get("name", "")))
+        if gw is not None:
+            gateways.append(gw)
+    return gateways
+
+
+def answer(provider: AzureProvider, questions: NetworkQuestions) -> NetworkAnswer:
+    """Egress gateways with metrics, subnet usage and the cluster's network settings.
+
+    The gateways' metrics, the subnets' usage and the private endpoints are read at once on
+    the provider's workers.
+    """
+    try:
+        mc = provider.managed_cluster()
+    except CallFailed as exc:
+        reason = exc.reason()
+        return NetworkAnswer(not_checked=(exc.not_checked("network"), NotChecked("egress_gateways", reason),
+                                          NotChecked("subnets", reason), NotChecked("private_endpoints", reason)))
     settings = settings_of(provider, mc)
     not_checked: list[NotChecked] = []
     subnet_ids = _node_subnets(provider, mc, not_checked)
-    net = s.network()
-    outbound = (settings.outbound_type or "").lower()
-    gateways: list[Any] = []
-    if outbound == "managednatgateway":
-        got = guarded("egress_gateways", s.arm_endpoint, lambda: list(net.nat_gateways.list(mc.node_resource_group)))
-        if isinstance(got, NotChecked):
-            not_checked.append(got)
-        else:
-            gateways = got
-    elif outbound == "userassignednatgateway":
-        gw_ids: set[str] = set()
-        for sid in subnet_ids:
-            rg, vnet, name = _vnet_of(sid)
-            sn = guarded("egress_gateways", s.arm_endpoint, partial(net.subnets.get, rg, vnet, name))
-            if isinstance(sn, NotChecked):
-                not_checked.append(sn)
-            elif sn.nat_gateway is not None and sn.nat_gateway.id:
-                gw_ids.add(sn.nat_gateway.id)
-        for gid in sorted(gw_ids):
-            p = parse_resource_id(gid)
-            got_gw = guarded("egress_gateways", s.arm_endpoint,
-                             partial(net.nat_gateways.get, p.get("resource_group", ""), p.get("name", "")))
-            if isinstance(got_gw, NotChecked):
-                not_checked.append(got_gw)
-            else:
-                gateways.append(got_gw)
+    gateways = _gateways(provider, mc, (settings.outbound_type or "").lower(), subnet_ids, not_checked)
     window = questions.window_minutes or provider.window_minutes
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="r2c-azure-net") as pool:
-        f_met = pool.submit(_metrics, provider, gateways, window, not_checked)
-        f_sub = pool.submit(_subnets, provider, subnet_ids, not_checked)
-        f_pe = pool.submit(_private_endpoints, provider, mc, subnet_ids, not_checked)
-        points, call = f_met.result()
-        subnets = f_sub.result()
-        endpoints = f_pe.result()
+    metric_jobs, call = _metric_jobs(provider, gateways, window)
+    jobs: list[Callable[[], Part[Any]]] = [
+        *metric_jobs,
+        partial(_subnets, provider, subnet_ids),
+        partial(_private_endpoints, provider, mc, subnet_ids),
+    ]
+    *metric_parts, (subnets, sub_nc), (endpoints, pe_nc) = provider.workers.map(_run, jobs)
+    points: Points = {}
+    for part, nc in metric_parts:
+        for gid, metrics in part.items():
+            for metric, data in metrics.items():
+                points.setdefault(gid, {}).setdefault(metric, []).extend(data)
+        not_checked.extend(x for x in nc if x not in not_checked)
+    not_checked.extend(sub_nc)
+    not_checked.extend(pe_nc)
     egress = tuple(_gateway(provider, gw, window, points.get(gw.id.lower()), call) for gw in gateways)
     return NetworkAnswer(egress, subnets, settings, tuple(not_checked), endpoints)
 
 
-def _subnets(provider: AzureProvider, subnet_ids: list[str], not_checked: list[NotChecked]) -> tuple[Subnet, ...]:
+def _subnets(provider: AzureProvider, subnet_ids: list[str]) -> Part[tuple[Subnet, ...]]:
     s = provider.session
     net = s.network()
     by_vnet: dict[tuple[str, str], set[str]] = {}
@@ -266,12 +271,10 @@ def _subnets(provider: AzureProvider, subnet_ids: list[str], not_checked: list[N
         rg, vnet, _ = _vnet_of(sid)
         by_vnet.setdefault((rg, vnet), set()).add(sid.lower())
     out: list[Subnet] = []
+    not_checked: list[NotChecked] = []
     for (rg, vnet), wanted in sorted(by_vnet.items()):
-        usages = guarded("subnets", s.arm_endpoint, partial(_listed, net.virtual_networks.list_usage, rg, vnet))
-        if isinstance(usages, NotChecked):
-            not_checked.append(usages)
-            continue
-        for u in usages:
+        usages = attempt("subnets", not_checked, partial(s.listed, net.virtual_networks.list_usage, rg, vnet))
+        for u in usages or ():
             if not u.id or u.id.lower() not in wanted or u.limit is None:
                 continue
             vnet_id = u.id[: u.id.lower().index("/subnets/")]
@@ -281,7 +284,7 @@ def _subnets(provider: AzureProvider, subnet_ids: list[str], not_checked: list[N
                 available_ips=int(u.limit - (u.current_value or 0)),
                 total_ips=int(u.limit),
             ))
-    return tuple(out)
+    return tuple(out), not_checked
 
 
 def _pe_state(pe: Any) -> tuple[str | None, str | None, tuple[str, ...]]:
@@ -305,8 +308,7 @@ def _api_server_zone(mc: Any) -> str | None:
     return fqdn.split(".", 1)[1] if "." in fqdn else None
 
 
-def _private_endpoints(provider: AzureProvider, mc: Any, subnet_ids: list[str],
-                       not_checked: list[NotChecked]) -> tuple[PrivateEndpoint, ...]:
+def _private_endpoints(provider: AzureProvider, mc: Any, subnet_ids: list[str]) -> Part[tuple[PrivateEndpoint, ...]]:
     """Private endpoints of the node resource group (a private cluster's ``kube-apiserver``)
     and of every subnet of the cluster's VNets (data stores), with their connection state.
 
@@ -316,13 +318,11 @@ def _private_endpoints(provider: AzureProvider, mc: Any, subnet_ids: list[str],
     s = provider.session
     net = s.network()
     referenced: set[str] = set()
+    not_checked: list[NotChecked] = []
     vnets = sorted({_vnet_of(sid)[:2] for sid in subnet_ids})
     for rg, vnet in vnets:
-        subs = guarded("private_endpoints", s.arm_endpoint, partial(_listed, net.subnets.list, rg, vnet))
-        if isinstance(subs, NotChecked):
-            not_checked.append(subs)
-            continue
-        referenced.update(pe.id.lower() for sn in subs for pe in (sn.private_endpoints or ()) if pe.id)
+        subs = attempt("private_endpoints", not_checked, partial(s.listed, net.subnets.list, rg, vnet))
+        referenced.update(pe.id.lower() for sn in subs or () for pe in (sn.private_endpoints or ()) if pe.id)
     groups = {mc.node_resource_group.lower(): mc.node_resource_group} if mc.node_resource_group else {}
     for pid in sorted(referenced):
         pe_rg = parse_resource_id(pid).get("resource_group")
@@ -335,11 +335,8 @@ def _private_endpoints(provider: AzureProvider, mc: Any, subnet_ids: list[str],
     node_rg = (mc.node_resource_group or "").lower()
     out: list[PrivateEndpoint] = []
     for key, rg in sorted(groups.items()):
-        got = guarded("private_endpoints", s.arm_endpoint, partial(_listed, net.private_endpoints.list, rg))
-        if isinstance(got, NotChecked):
-            not_checked.append(got)
-            continue
-        for pe in got:
+        got = attempt("private_endpoints", not_checked, partial(s.listed, net.private_endpoints.list, rg))
+        for pe in got or ():
             if not pe.id or (key != node_rg and pe.id.lower() not in referenced):
                 continue  # another workload's endpoint in a shared resource group
             state, target, group_ids = _pe_state(pe)
@@ -353,4 +350,4 @@ def _private_endpoints(provider: AzureProvider, mc: Any, subnet_ids: list[str],
                 state=state,
                 dns_zones=(api_zone,) if api and api_zone else (),
             ))
-    return tuple(sorted(out, key=lambda p: p.endpoint_id.lower()))
+    return tuple(sorted(out, key=lambda p: p.endpoint_id.lower())), not_checked

@@ -8,7 +8,6 @@ Disks are grouped by resource group (usually the node resource group): a group o
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,9 @@ from azure.core.exceptions import ResourceNotFoundError
 
 from r2c_clouds.loops import StorageAnswer, StorageQuestions, VolumeRef
 from r2c_clouds.model.cloud import Disk, NotChecked
-from r2c_clouds.providers.azure._client import guarded, parse_resource_id, text, zone_label
+from r2c_clouds.providers.azure._arm import parse_resource_id, text, zone_label
+from r2c_clouds.providers.azure._client import translate
+from r2c_clouds.providers.kit import CallFailed
 
 if TYPE_CHECKING:
     from r2c_clouds.providers.azure import AzureProvider
@@ -48,7 +49,9 @@ def _missing(provider: AzureProvider, handle: str) -> Disk:
     return Disk(handle, provider.session.provenance(DISKS_READ, handle), exists=False)
 
 
-def _group(provider: AzureProvider, rg: str, refs: list[VolumeRef]) -> tuple[list[Disk], list[NotChecked]]:
+def _group(provider: AzureProvider, group: tuple[str, list[VolumeRef]]) -> tuple[list[Disk], list[NotChecked]]:
+    """The disks of one resource group: a GET each (up to :data:`GET_LIMIT`), else one paged list."""
+    rg, refs = group
     s = provider.session
     compute = s.compute()
     if len(refs) <= GET_LIMIT:
@@ -57,21 +60,22 @@ def _group(provider: AzureProvider, rg: str, refs: list[VolumeRef]) -> tuple[lis
         for ref in refs:
             name = parse_resource_id(ref.volume_handle).get("name", "")
             try:
-                got = guarded("disks", s.arm_endpoint, partial(compute.disks.get, rg, name), missing_ok=True)
+                with translate(s.arm_endpoint, missing_ok=True):
+                    got = compute.disks.get(rg, name)
             except ResourceNotFoundError:
                 disks.append(_missing(provider, ref.volume_handle))
-                continue
-            if isinstance(got, NotChecked):
-                fails.append(got)
+            except CallFailed as exc:
+                fails.append(exc.not_checked("disks"))
             else:
                 disks.append(disk_fact(provider, ref.volume_handle, got))
         return disks, fails
     try:
-        listed = guarded("disks", s.arm_endpoint, lambda: list(compute.disks.list_by_resource_group(rg)), missing_ok=True)
+        with translate(s.arm_endpoint, missing_ok=True):
+            listed = list(compute.disks.list_by_resource_group(rg))
     except ResourceNotFoundError:
         listed = []
-    if isinstance(listed, NotChecked):
-        return [], [listed]
+    except CallFailed as exc:
+        return [], [exc.not_checked("disks")]
     by_id = {(d.id or "").lower(): d for d in listed}
     return [
         disk_fact(provider, r.volume_handle, by_id[r.volume_handle.lower()])
@@ -81,23 +85,19 @@ def _group(provider: AzureProvider, rg: str, refs: list[VolumeRef]) -> tuple[lis
 
 
 def answer(provider: AzureProvider, questions: StorageQuestions) -> StorageAnswer:
-    """Describe the managed disks behind the Azure Disk PVs."""
-    groups: dict[str, list[VolumeRef]] = {}
+    """Describe the managed disks behind the Azure Disk PVs (resource groups read concurrently)."""
+    groups: dict[str, tuple[str, list[VolumeRef]]] = {}
     for ref in questions.volumes:
         if ref.driver not in AZURE_DISK_DRIVERS:
             continue
         rg = parse_resource_id(ref.volume_handle).get("resource_group")
         if rg:
-            groups.setdefault(rg.lower(), []).append(ref)
+            groups.setdefault(rg.lower(), (rg, []))[1].append(ref)
     if not groups:
         return StorageAnswer()
     disks: list[Disk] = []
     not_checked: list[NotChecked] = []
-    with ThreadPoolExecutor(max_workers=provider.max_workers, thread_name_prefix="r2c-azure-disk") as pool:
-        futures = [pool.submit(_group, provider, parse_resource_id(refs[0].volume_handle)["resource_group"], refs)
-                   for refs in groups.values()]
-        for f in futures:
-            d, nc = f.result()
-            disks.extend(d)
-            not_checked.extend(x for x in nc if x not in not_checked)
+    for d, nc in provider.workers.map(partial(_group, provider), groups.values()):
+        disks.extend(d)
+        not_checked.extend(x for x in nc if x not in not_checked)
     return StorageAnswer(tuple(disks), tuple(not_checked))

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from r2c_clouds.demo._build import aks as demo
-from r2c_clouds.providers.azure._client import arm_operation
+from r2c_clouds.providers.azure._arm import arm_operation
 
 SUB = demo.SUB
 RG = demo.RG
@@ -278,6 +278,9 @@ class ArmWorld:
     Attributes:
         operations: every ARM operation requested, in order (retries and pages included).
         forbidden: ARM operations to refuse with 403 AuthorizationFailed.
+        failing: ARM operation → HTTP status to answer it with, every time (429 ``TooManyRequests``
+            with ``Retry-After: 0``; another status with its ARM error body).
+        threads: the name of the thread each request was sent from (in-process transports).
     """
 
     def __init__(self, base: str = "https://management.azure.com", *, keda: bool = False,
@@ -296,6 +299,8 @@ class ArmWorld:
         self.datapath = datapath
         self.operations: list[str] = []
         self.forbidden: set[str] = set()
+        self.failing: dict[str, int] = {}
+        self.threads: set[str] = set()
         self._throttled = not throttle_once
         self._lock = threading.Lock()
         self.routes: dict[str, Handler] = {}
@@ -446,11 +451,20 @@ class ArmWorld:
         op = arm_operation(method, url)
         with self._lock:
             self.operations.append(op)
+            self.threads.add(threading.current_thread().name)
             throttle = not self._throttled
             self._throttled = True
         if throttle:
             return 429, {"Retry-After": "1", "Content-Type": "application/json"}, json.dumps(
                 {"error": {"code": "TooManyRequests", "message": "The request is being throttled."}}).encode()
+        status = self.failing.get(op)
+        if status == 429:
+            return 429, {"Retry-After": "0", "Content-Type": "application/json"}, json.dumps(
+                {"error": {"code": "TooManyRequests", "message": "The request is being throttled."}}).encode()
+        if status is not None:
+            code = {400: "BadRequest", 404: "ResourceNotFound", 409: "Conflict"}.get(status, "InternalServerError")
+            return status, {"Content-Type": "application/json"}, json.dumps(
+                {"error": {"code": code, "message": f"{op} failed with {status}."}}).encode()
         if op in self.forbidden:
             body = json.loads(json.dumps(AUTHZ_FAILED))
             body["error"]["message"] = body["error"]["message"].format(action=op, scope=parts.path)

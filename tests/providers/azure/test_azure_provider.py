@@ -4,9 +4,11 @@ serialization, paging, retry) run under azure-core's RequestsTransport, intercep
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,8 @@ from r2c_clouds.loops import StorageQuestions, VolumeRef
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.providers import gather_facts
 from r2c_clouds.providers.azure import AzureProvider
-from r2c_clouds.providers.azure._client import arm_operation, make_credential
+from r2c_clouds.providers.azure._arm import arm_operation
+from r2c_clouds.providers.azure._client import make_credential
 
 ROOT = Path(__file__).resolve().parents[3]
 #: Every ARM operation any test in this module sent (checked against the documented role).
@@ -197,6 +200,61 @@ def test_azure_403_becomes_not_checked(arm: Any) -> None:
     assert len(report.facts.node_pools) == 2  # the scan went on
 
 
+def test_azure_429_outlasting_retries_on_subnet_usage_is_not_checked(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    op = "Microsoft.Network/virtualNetworks/usages/read"
+    world.failing[op] = 429
+    facts = gather_facts(provider(client_kwargs={"retry_total": 1}), r2c.demo("aks"))
+    assert facts.not_checked == (NotChecked("subnets", f"throttled: {op} (still rate-limited after retries)"),)
+    assert facts.subnets == ()
+    assert world.operations.count(op) == 2 and facts.api_calls[op] == 2  # sent, retried once, given up
+    # the rest of the network loop arrived
+    (gw,) = facts.egress_gateways
+    assert gw.port_allocation_errors == 2961.0 and gw.subnets == (SUBNET_ID,)
+    assert facts.network is not None and facts.network.outbound_type == "managedNATGateway"
+
+
+def test_azure_429_outlasting_retries_on_federated_credentials_is_not_checked(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    op = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"
+    world.failing[op] = 429
+    facts = gather_facts(provider(client_kwargs={"retry_total": 1}), r2c.demo("aks"))
+    # two identities refused alike: one entry
+    assert facts.not_checked == (NotChecked("identity_bindings", f"throttled: {op} (still rate-limited after retries)"),)
+    assert facts.identity_bindings == () and facts.api_calls[op] == 4
+    (ra,) = facts.registry_access  # the rest of the identity loop arrived
+    assert ra.can_pull and facts.cluster_identity is not None and facts.cluster_identity.oidc_issuer == demo.ISSUER
+
+
+def test_azure_403_on_agent_pools_falls_back_to_the_cluster_profiles(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    op = "Microsoft.ContainerService/managedClusters/agentPools/read"
+    world.forbidden.add(op)
+    facts = gather_facts(provider(), r2c.demo("aks"))
+    assert facts.not_checked == (NotChecked("node_pools", f"forbidden: {op}"),)
+    pools = {p.name: p for p in facts.node_pools}
+    assert sorted(pools) == ["system", "user"] and pools["user"].zones == ("westeurope-2", "westeurope-3")
+    assert pools["system"].provenance.call == "Microsoft.ContainerService/managedClusters/read"
+    assert [s.subnet_id for s in facts.subnets] == [SUBNET_ID]  # network read the node resource group's VNets
+    assert world.operations.count(op) == 1  # fetched once for the loops, the refusal too
+
+
+def test_azure_other_http_errors_name_the_operation(arm: Any) -> None:
+    world = install(arm, ArmWorld())
+    world.failing["Microsoft.Compute/disks/read"] = 400
+    world.routes.pop(f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ManagedIdentity/"
+                     "userAssignedIdentities/id-ledger/federatedIdentityCredentials".lower())
+    facts = gather_facts(provider(), r2c.demo("aks"))
+    fic = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"
+    assert set(facts.not_checked) == {
+        NotChecked("disks", "Microsoft.Compute/disks/read: HTTP 400 BadRequest"),
+        NotChecked("identity_bindings", f"{fic}: not found (Not Found)"),
+    }
+    assert facts.disks == ()
+    (api,) = facts.identity_bindings  # the other identity's credentials were read
+    assert api.service_account == "api" and api.trusted
+
+
 def test_azure_403_on_metrics_names_the_permission(arm: Any) -> None:
     world = install(arm, ArmWorld())
     world.forbidden.add("Microsoft.Insights/Metrics/Read")
@@ -316,6 +374,70 @@ def test_azure_sdk_not_imported_by_core() -> None:
             "bad = sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.'))\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_azure_loading_the_class_imports_no_sdk_constructing_a_provider_does() -> None:
+    code = textwrap.dedent("""
+        import sys
+        from importlib.metadata import entry_points
+
+        (ep,) = [e for e in entry_points(group="r2c_clouds.providers") if e.name == "azure"]
+        cls = ep.load()
+        loaded = sorted(m for m in sys.modules if m == "azure" or m.startswith("azure."))
+        assert not loaded, loaded
+        import r2c_clouds.providers.azure as pkg
+
+        assert cls is pkg.AzureProvider
+        assert cls.cli_options and cls.provider_id_schemes == ("azure",)
+        assert cls.missing_sdk() is None  # finds the SDK without importing it
+        assert "azure.core" not in sys.modules and "azure.identity" not in sys.modules
+
+        class Cred:
+            def get_token(self, *scopes, **kwargs):
+                raise AssertionError("no call expected")
+
+        p = cls(Cred(), subscription="s", resource_group="rg", cluster_name="c")
+        assert "azure.core" in sys.modules and "r2c_clouds.providers.azure._client" in sys.modules
+        assert "r2c_clouds.providers.azure.network" not in sys.modules  # a loop loads when first asked
+        assert p.api_calls() == {}
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_azure_provider_has_the_kit_shape() -> None:
+    from importlib import import_module
+
+    from r2c_clouds.providers.kit import LOOP_MODULES, CloudProvider
+
+    assert issubclass(AzureProvider, CloudProvider)
+    assert (AzureProvider.name, AzureProvider.provider_id_schemes) == ("azure", ("azure",))
+    assert AzureProvider.requires == ("azure.mgmt.containerservice", "azure.identity")
+    assert AzureProvider.missing_sdk() is None
+    options = {o.flag: o for o in AzureProvider.cli_options}
+    assert list(options) == ["--subscription", "--resource-group", "--cluster-name", "--arm-endpoint", "--azure-credential"]
+    assert options["--subscription"].env == "AZURE_SUBSCRIPTION_ID" and options["--arm-endpoint"].metavar == "URL"
+    params = inspect.signature(AzureProvider.__init__).parameters
+    assert [o.dest for o in options.values() if o.dest not in params] == []  # every flag is a keyword
+    for loop in LOOP_MODULES:
+        assert loop not in vars(AzureProvider)  # the kit dispatches to the loop module
+        module = import_module(f"r2c_clouds.providers.azure.{loop}")
+        assert list(inspect.signature(module.answer).parameters) == ["provider", "questions"]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_azure_calls_run_on_the_providers_workers_only(arm: Any, workers: int) -> None:
+    world = install(arm, ArmWorld(private=True))
+    _many_gateways(world, 51)  # two batch chunks per query: metrics jobs run side by side
+    p = provider(max_workers=workers)
+    facts = gather_facts(p, r2c.demo("aks"))
+    assert facts.not_checked == () and len(facts.egress_gateways) == 51 and len(facts.private_endpoints) == 2
+    assert facts.api_calls == p.calls.snapshot() and facts.api_calls["Microsoft.Insights/Metrics/Read"] == 6
+    pool = {n for n in world.threads if n.startswith("r2c-azure")}
+    assert all(re.fullmatch(r"r2c-azure_\d+", n) for n in pool), pool  # no pool of a loop's own
+    assert (1 <= len(pool) <= workers) if workers > 1 else pool == set()  # one worker: all inline
+    p.close()
 
 
 # ----------------------------------------------------------------------------- least privilege
