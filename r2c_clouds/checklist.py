@@ -10,10 +10,11 @@ One item per loop plus observability, each with sub-checks mapped to rule ids in
   not available).
 
 An item is ``pass`` when every sub-check passes, ``not-checked`` when none could be checked,
-``fail`` when every checked sub-check fails, ``partial`` otherwise. On Azure, Petro
-Kostiuk's four items are added (``azure.workload-identity-enabled``,
-``azure.static-secrets-removed``, ``azure.zone-aware-storage-classes``,
-``azure.keda-validated``).
+``fail`` when every checked sub-check fails, ``partial`` otherwise. The cloud's plugin may
+add items of its own (:class:`ChecklistContext`, ``CloudProvider.checklist_items``): on Azure,
+Petro Kostiuk's four (``azure.workload-identity-enabled``, ``azure.static-secrets-removed``,
+``azure.zone-aware-storage-classes``, ``azure.keda-validated``), from
+``r2c_clouds.providers.azure.checklist``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,19 @@ from r2c_clouds.model.cluster import ClusterState, is_system_namespace
 from r2c_clouds.model.findings import ChecklistItem, Evidence, Finding, Severity, Status
 from r2c_clouds.rules._workloads import workloads
 
-__all__ = ["ITEMS", "RULE_COUNTS", "SUB_CHECKS", "SubCheck", "build_checklist", "is_azure", "unselected_rules"]
+__all__ = [
+    "ITEMS",
+    "RULE_COUNTS",
+    "SOURCE",
+    "SUB_CHECKS",
+    "ChecklistContext",
+    "SubCheck",
+    "build_checklist",
+    "count_text",
+    "finding_ids",
+    "single_item",
+    "unselected_rules",
+]
 
 
 @frozen
@@ -96,7 +109,9 @@ RULE_COUNTS: dict[str, tuple[str, str]] = {
     "observability.no-red-metrics": ("Services", "lack RED metrics"),
 }
 
-_SOURCE = "r2c_clouds"
+#: The evidence source of what the checklist itself concludes.
+SOURCE = "r2c_clouds"
+_SOURCE = SOURCE
 _MAX_IDS = 10
 
 
@@ -133,6 +148,11 @@ _TOTALS: dict[str, Callable[[ClusterState], int | None]] = {
 }
 
 
+def count_text(rule: str, found: Sequence[Finding], cluster: ClusterState) -> str:
+    """``"2 of 14 workloads have static cloud credentials"``: a rule's findings in words."""
+    return _count_text(rule, found, cluster)
+
+
 def _count_text(rule: str, found: Sequence[Finding], cluster: ClusterState) -> str:
     noun, phrase = RULE_COUNTS.get(rule, ("objects", "have findings"))
     n = len({f.subject for f in found})
@@ -143,6 +163,11 @@ def _count_text(rule: str, found: Sequence[Finding], cluster: ClusterState) -> s
     if total is not None and total >= n:
         return f"{n if n else 'none'} of {total} {noun} {phrase}"
     return f"{n} {noun} {phrase}"
+
+
+def finding_ids(found: Sequence[Finding]) -> str:
+    """The ids of findings, at most ten and a count of the rest."""
+    return _ids(found)
 
 
 def _ids(found: Sequence[Finding]) -> str:
@@ -256,135 +281,55 @@ def build_checklist(
                 checks=tuple(checks),
             )
         )
-    if is_azure(cluster, facts):
-        items.extend(_azure_items(cluster, facts, by_rule, skipped))
+    ctx = ChecklistContext(cluster, facts, by_rule, skipped)
+    items.extend(_cloud_items(ctx))
     return items
 
 
-def is_azure(cluster: ClusterState, facts: CloudFacts | None) -> bool:
-    """An AKS cluster: the provider is azure (or recorded facts came from azure), or the
-    nodes' providerID is ``azure://``."""
-    if facts is not None:
-        if facts.provider == "azure":
-            return True
+@frozen
+class ChecklistContext:
+    """What a cloud plugin's checklist items are built from (``CloudProvider.checklist_items``).
+
+    Args:
+        cluster: the scanned cluster.
+        facts: the cloud facts (``None`` without a provider).
+        by_rule: the scan's findings by rule id, most severe first.
+        skipped: rule ids that did not run, and why.
+    """
+
+    cluster: ClusterState
+    facts: CloudFacts | None
+    by_rule: dict[str, list[Finding]]
+    skipped: dict[str, str]
+
+
+def single_item(item: str, title: str, status: Status, evidence: Sequence[Evidence]) -> ChecklistItem:
+    """A checklist item with one check of the same name."""
+    return ChecklistItem(item=item, title=title, status=status, evidence=tuple(evidence), checks=((title, status),))
+
+
+def _cloud_items(ctx: ChecklistContext) -> list[ChecklistItem]:
+    """Items the cluster's cloud plugin adds: the cloud the facts came from (recorded facts
+    keep their provider in each fact's provenance), else the one the nodes' providerID names."""
+    from r2c_clouds.errors import UnknownProviderError
+    from r2c_clouds.providers import detect_cloud, load_provider
+
+    facts = ctx.facts
+    cloud: str | None = None
+    if facts is not None and facts.provider != "recorded":
+        cloud = facts.provider
+    elif facts is not None:
         recorded = [
             *(x.provenance for x in (facts.cluster_identity, facts.network) if x is not None),
             *(p.provenance for p in facts.node_pools),
         ]
-        if any(p.provider == "azure" for p in recorded):
-            return True
-    return any((n.spec.provider_id or "").startswith("azure://") for n in cluster.nodes)
-
-
-# --------------------------------------------------------------------------- Azure (Petro's items)
-
-_AZURE_DISK_PROVISIONERS = frozenset({"disk.csi.azure.com", "kubernetes.io/azure-disk"})
-
-
-def _one(item: str, title: str, status: Status, evidence: Sequence[Evidence]) -> ChecklistItem:
-    return ChecklistItem(item=item, title=title, status=status, evidence=tuple(evidence), checks=((title, status),))
-
-
-def _azure_items(
-    cluster: ClusterState,
-    facts: CloudFacts | None,
-    by_rule: dict[str, list[Finding]],
-    skipped: dict[str, str],
-) -> list[ChecklistItem]:
-    return [
-        _azure_workload_identity(facts, by_rule),
-        _azure_static_secrets(cluster, by_rule, skipped),
-        _azure_zone_aware_storage(cluster, facts),
-        _azure_keda(cluster, facts, by_rule),
-    ]
-
-
-def _azure_workload_identity(facts: CloudFacts | None, by_rule: dict[str, list[Finding]]) -> ChecklistItem:
-    item, title = "azure.workload-identity-enabled", "Workload Identity enabled"
-    ci = facts.cluster_identity if facts is not None else None
-    if ci is None or ci.workload_identity_enabled is None:
-        why = "needs cloud facts (scan with --cloud)" if facts is None else "cluster identity not reported"
-        return _one(item, title, Status.NOT_CHECKED, [Evidence(_SOURCE, "cluster_identity", f"not checked: {why}")])
-    ref = ci.provenance.ref()
-    detail = f"securityProfile.workloadIdentity.enabled is {str(ci.workload_identity_enabled).lower()}"
-    if ci.oidc_issuer:
-        detail += f"; OIDC issuer {ci.oidc_issuer}"
-    ev = [Evidence(ci.provenance.provider, ref, detail)]
-    broken = by_rule.get("identity.identity-not-found", []) + by_rule.get("identity.trust-mismatch", [])
-    if not ci.workload_identity_enabled:
-        return _one(item, title, Status.FAIL, ev)
-    if broken:
-        ev.append(Evidence(_SOURCE, "identity", f"{len(broken)} ServiceAccount binding(s) broken ({_ids(broken)})"))
-        return _one(item, title, Status.PARTIAL, ev)
-    return _one(item, title, Status.PASS, ev)
-
-
-def _azure_static_secrets(
-    cluster: ClusterState, by_rule: dict[str, list[Finding]], skipped: dict[str, str]
-) -> ChecklistItem:
-    item, title = "azure.static-secrets-removed", "Static cloud secrets removed"
-    rule = "identity.static-cloud-credentials"
-    if rule in skipped:
-        return _one(item, title, Status.NOT_CHECKED, [Evidence(_SOURCE, rule, f"not checked: {skipped[rule]}")])
-    found = by_rule.get(rule, [])
-    detail = _count_text(rule, found, cluster) + (f" ({_ids(found)})" if found else "")
-    status = Status.PASS
-    if any(f.severity >= Severity.MEDIUM for f in found):
-        status = Status.FAIL
-    elif found:
-        status = Status.PARTIAL
-    return _one(item, title, status, [Evidence(_SOURCE, rule, detail)])
-
-
-def _azure_zone_aware_storage(cluster: ClusterState, facts: CloudFacts | None) -> ChecklistItem:
-    item, title = "azure.zone-aware-storage-classes", "Zone-aware storage classes confirmed"
-    if not cluster.has("StorageClass"):
-        return _one(item, title, Status.NOT_CHECKED, [Evidence(_SOURCE, "StorageClass", "not checked: not captured")])
-    bad: list[str] = []
-    good: list[str] = []
-    for sc in cluster.storage_classes:
-        if sc.provisioner not in _AZURE_DISK_PROVISIONERS:
-            continue
-        sku = sc.parameters.get("skuName") or sc.parameters.get("skuname") or sc.parameters.get("storageaccounttype") or ""
-        if sc.volume_binding_mode == "WaitForFirstConsumer" or sku.upper().endswith("_ZRS"):
-            good.append(sc.metadata.name)
-        else:
-            bad.append(f"{sc.metadata.name} ({sc.volume_binding_mode or 'Immediate'}, {sku or 'LRS default'})")
-    if not good and not bad:
-        return _one(item, title, Status.PASS, [Evidence("kubernetes", "StorageClass", "no Azure Disk StorageClasses")])
-    ev = []
-    if good:
-        ev.append(Evidence("kubernetes", "StorageClass", f"zone-aware (WaitForFirstConsumer or ZRS): {', '.join(sorted(good))}"))
-    if bad:
-        ev.append(Evidence("kubernetes", "StorageClass", f"zonal disks bound Immediately: {', '.join(sorted(bad))}"))
-    return _one(item, title, Status.FAIL if bad else Status.PASS, ev)
-
-
-def _keda_running(cluster: ClusterState) -> bool:
-    return any(
-        p.metadata.labels.get("app") == "keda-operator"
-        or p.metadata.labels.get("app.kubernetes.io/name") == "keda-operator"
-        or p.metadata.name.startswith("keda-operator-")
-        for p in cluster.pods
-    )
-
-
-def _azure_keda(cluster: ClusterState, facts: CloudFacts | None, by_rule: dict[str, list[Finding]]) -> ChecklistItem:
-    item, title = "azure.keda-validated", "KEDA autoscaling validated"
-    scaled = len(cluster.scaled_objects)
-    broken = by_rule.get("compute.keda-not-enabled", [])
-    if broken:
-        return _one(item, title, Status.FAIL, [Evidence(
-            _SOURCE, "compute.keda-not-enabled", f"{len(broken)} of {scaled} ScaledObjects have no KEDA to act on them ({_ids(broken)})")])
-    net = facts.network if facts is not None else None
-    enabled = net.keda_enabled if net is not None else None
-    if enabled is None and not _keda_running(cluster):
-        why = "needs cloud facts (scan with --cloud)" if facts is None else "network settings not reported"
-        return _one(item, title, Status.NOT_CHECKED, [Evidence(_SOURCE, "network", f"not checked: {why}")])
-    if enabled or _keda_running(cluster):
-        src, ref = ("kubernetes", "Pod keda-operator") if not enabled or net is None else (net.provenance.provider, net.provenance.ref())
-        return _one(item, title, Status.PASS, [Evidence(src, ref, f"KEDA is enabled; {scaled} ScaledObject(s)")])
-    assert net is not None
-    return _one(item, title, Status.PARTIAL, [Evidence(
-        net.provenance.provider, net.provenance.ref(),
-        f"workloadAutoScalerProfile.keda.enabled is false and {scaled} ScaledObject(s): KEDA not in use")])
+        cloud = next((p.provider for p in recorded if p.provider != "recorded"), None)
+    cloud = cloud or detect_cloud(ctx.cluster)
+    if cloud is None:
+        return []
+    try:
+        cls = load_provider(cloud)
+    except UnknownProviderError:
+        return []
+    hook = getattr(cls, "checklist_items", None)
+    return list(hook(ctx)) if callable(hook) else []

@@ -46,22 +46,8 @@ EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
 
 PROG = "r2c"
-CLOUDS = ("auto", "aws", "azure", "gcp", "recorded", "none")
 SEVERITIES = tuple(s.label for s in Severity)
 LOOPS = tuple(loop.value for loop in Loop)
-
-#: CLI option (dest) → provider option name; passed only when given.
-PROVIDER_OPTIONS = (
-    "region",
-    "cluster_name",
-    "subscription",
-    "resource_group",
-    "project",
-    "location",
-    "arm_endpoint",
-    "azure_credential",
-)
-
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line on stderr and exit 2."""
@@ -110,22 +96,23 @@ def _source_options(p: argparse.ArgumentParser) -> None:
 
 
 def _cloud_options(p: argparse.ArgumentParser, *, default: str = "auto") -> None:
+    from r2c_clouds.providers import cli_options, provider_names
+
+    clouds = ("auto", *provider_names(), "none")
     g = p.add_argument_group("cloud")
     g.add_argument(
         "--cloud",
         default=default,
-        metavar="|".join(CLOUDS),
+        metavar="|".join(clouds),
         help=f"where cloud facts come from (default: {default}: recorded facts beside a snapshot, "
         "else the cloud named by the nodes' providerID)",
     )
-    g.add_argument("--region", help="AWS region")
-    g.add_argument("--cluster-name", dest="cluster_name", help="EKS / AKS / GKE cluster name")
-    g.add_argument("--subscription", help="Azure subscription id")
-    g.add_argument("--resource-group", dest="resource_group", help="Azure resource group of the AKS cluster")
-    g.add_argument("--project", help="Google Cloud project id")
-    g.add_argument("--location", help="GKE location (region or zone)")
-    g.add_argument("--arm-endpoint", dest="arm_endpoint", metavar="URL", help="Azure Resource Manager endpoint")
-    g.add_argument("--azure-credential", dest="azure_credential", metavar="KIND", help="Azure credential to use")
+    # each plugin declares its own options (the core names no cloud); a flag several take is added once
+    for opt, owners in cli_options():
+        text = opt.help if len(owners) > 1 else f"{opt.help} [{owners[0]}]"
+        if opt.env:
+            text += f"; also ${opt.env}"
+        g.add_argument(opt.flag, dest=opt.dest, metavar=opt.metavar, help=text)
     g.add_argument(
         "--window-minutes",
         dest="window_minutes",
@@ -273,7 +260,11 @@ def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState
 
 
 def _provider_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in PROVIDER_OPTIONS if getattr(args, name, None) is not None}
+    """The plugin options given on the command line (the provider checks they are its own)."""
+    from r2c_clouds.providers import cli_options
+
+    dests = {opt.dest for opt, _ in cli_options()}
+    return {name: getattr(args, name) for name in dests if getattr(args, name, None) is not None}
 
 
 def _scan(args: argparse.Namespace, progress: _Progress, **selection: Any) -> Report:

@@ -3,10 +3,21 @@
 from r2c_clouds.providers._gather import gather_facts
 from r2c_clouds.providers._registry import (
     GROUP,
+    cli_options,
     detect_cloud,
     load_provider,
     make_provider,
+    provider_classes,
     provider_names,
 )
 
-__all__ = ["GROUP", "detect_cloud", "gather_facts", "load_provider", "make_provider", "provider_names"]
+__all__ = [
+    "GROUP",
+    "cli_options",
+    "detect_cloud",
+    "gather_facts",
+    "load_provider",
+    "make_provider",
+    "provider_classes",
+    "provider_names",
+]

@@ -14,13 +14,11 @@ from typing import Any
 from r2c_clouds.errors import BadInputError, UnknownProviderError
 from r2c_clouds.loops import Provider
 from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.providers.kit import Option
 
-__all__ = ["GROUP", "detect_cloud", "load_provider", "make_provider", "provider_names"]
+__all__ = ["GROUP", "cli_options", "detect_cloud", "load_provider", "make_provider", "provider_classes", "provider_names"]
 
 GROUP = "r2c_clouds.providers"
-
-#: node ``spec.providerID`` scheme → provider name.
-_PROVIDER_ID_SCHEMES = {"aws": "aws", "azure": "azure", "gce": "gcp"}
 
 #: extra to install for a provider that is declared but whose SDK is missing.
 INSTALL_HINT = "pip install 'r2c_clouds[{name}]'"
@@ -33,10 +31,11 @@ def provider_names() -> list[str]:
 
 @functools.cache
 def load_provider(name: str) -> Any:
-    """Load the provider class registered as ``name``.
+    """Load the provider class registered as ``name`` (a plugin's class imports no SDK: that
+    happens when a provider is built).
 
     Raises:
-        UnknownProviderError: no such provider, or its SDK extra is not installed.
+        UnknownProviderError: no such provider, or it cannot be imported.
     """
     for ep in entry_points(group=GROUP):
         if ep.name == name:
@@ -51,16 +50,70 @@ def load_provider(name: str) -> Any:
     raise UnknownProviderError(f"unknown cloud provider {name!r} (registered: {known})")
 
 
+def provider_classes() -> dict[str, Any]:
+    """Every registered provider class that loads, by name (a broken plugin is left out)."""
+    out: dict[str, Any] = {}
+    for name in provider_names():
+        try:
+            out[name] = load_provider(name)
+        except UnknownProviderError:
+            continue
+    return out
+
+
+def cli_options() -> list[tuple[Option, tuple[str, ...]]]:
+    """The command-line options the plugins declare, each flag once with the providers that
+    take it (``--cluster-name``: aws, azure, gcp), in the plugins' order."""
+    merged: dict[str, list[tuple[str, Option]]] = {}
+    for name, cls in provider_classes().items():
+        for opt in getattr(cls, "cli_options", ()):
+            merged.setdefault(opt.flag, []).append((name, opt))
+    out = []
+    for owned in merged.values():
+        first = owned[0][1]
+        if len(owned) > 1:  # one flag, several clouds: each says what it means there
+            first = Option(first.flag, "; ".join(f"{n}: {o.help}" for n, o in owned), first.metavar, first.env)
+        out.append((first, tuple(n for n, _ in owned)))
+    return out
+
+
 def detect_cloud(cluster: ClusterState) -> str | None:
-    """The cloud a cluster runs on, from its nodes' ``spec.providerID`` (``aws://``,
-    ``azure://``, ``gce://``); ``None`` if nodes disagree or name no known cloud."""
+    """The provider a cluster runs on, from its nodes' ``spec.providerID`` scheme (``aws://``,
+    ``azure://``, ``gce://``) as the plugins declare them (``provider_id_schemes``); ``None``
+    if nodes disagree or name no registered cloud."""
+    schemes: dict[str, str] = {}
+    for name, cls in provider_classes().items():
+        for scheme in getattr(cls, "provider_id_schemes", ()):
+            schemes.setdefault(scheme, name)
     seen: set[str] = set()
     for node in cluster.nodes:
         pid = node.spec.provider_id or ""
         scheme = pid.split("://", 1)[0] if "://" in pid else ""
-        if scheme in _PROVIDER_ID_SCHEMES:
-            seen.add(_PROVIDER_ID_SCHEMES[scheme])
+        if scheme in schemes:
+            seen.add(schemes[scheme])
     return seen.pop() if len(seen) == 1 else None
+
+
+def _missing_sdk(cls: Any) -> str | None:
+    check = getattr(cls, "missing_sdk", None)
+    return check() if callable(check) else None
+
+
+def _options_for(name: str, cls: Any, options: dict[str, Any], *, explicit: bool) -> dict[str, Any]:
+    """Drop (``--cloud auto``) or refuse (a named cloud) options another plugin declares."""
+    own = {opt.dest for opt in getattr(cls, "cli_options", ())}
+    foreign = {
+        opt.dest: (opt.flag, owners) for opt, owners in cli_options() if opt.dest not in own and name not in owners
+    }
+    out = {}
+    for key, value in options.items():
+        if key in foreign:
+            flag, owners = foreign[key]
+            if explicit:
+                raise BadInputError(f"{flag} is an option of {', '.join(owners)}, not of {name}")
+            continue
+        out[key] = value
+    return out
 
 
 def make_provider(
@@ -73,7 +126,8 @@ def make_provider(
         not be gathered (``--cloud none``, cloud not detected, plugin not installed).
 
     Raises:
-        UnknownProviderError: an explicit name that no plugin provides.
+        UnknownProviderError: an explicit name that no plugin provides, or whose SDK is missing.
+        BadInputError: an option the provider does not take, or one it refuses.
     """
     if cloud is None or cloud == "none":
         return None, "cloud checks disabled (--cloud none)"
@@ -88,14 +142,16 @@ def make_provider(
             detected = detect_cloud(cluster)
             if detected is None:
                 return None, "cloud not detected from node providerID (use --cloud)"
-            if detected not in provider_names():
-                return None, (
-                    f"cloud {detected} detected but its provider is not installed "
-                    f"({INSTALL_HINT.format(name=detected)})"
-                )
             name = detected
             detected_by_auto = True
     cls = load_provider(name)
+    missing = _missing_sdk(cls)
+    if missing is not None:
+        hint = INSTALL_HINT.format(name=name)
+        if detected_by_auto:
+            return None, f"cloud {name} detected but its provider is not installed ({hint})"
+        raise UnknownProviderError(f"provider {name!r} needs {missing}, which is not installed", remediation=hint)
+    options = _options_for(name, cls, options, explicit=not detected_by_auto and name != "recorded")
     factory = getattr(cls, "for_cluster", None)
     try:
         provider = factory(cluster, **options) if factory is not None else cls(**options)

@@ -487,7 +487,8 @@ class _VolumePin:
     pv: str | None
     terms: tuple[k.NodeSelectorTerm, ...] = ()
     zones: tuple[str, ...] = ()  # from cloud Disk facts or PV zone labels when the PV has no nodeAffinity
-    zone_source: str = ""
+    zone_source: str = ""  # the citation (a Provenance.ref() or the PV's labels)
+    zone_origin: str = "kubernetes"  # the evidence source: the cloud provider when from a Disk fact
 
 
 @frozen(eq=False)
@@ -513,17 +514,18 @@ def _pv_zones(pv: k.PersistentVolume) -> tuple[str, ...]:
     return tuple(sorted(zones))
 
 
-def _disk_zones(pv: k.PersistentVolume, facts: CloudFacts | None) -> tuple[tuple[str, ...], str]:
-    """Zones of the cloud disk behind a PV when the provider reported it (zonal disks only)."""
+def _disk_zones(pv: k.PersistentVolume, facts: CloudFacts | None) -> tuple[tuple[str, ...], str, str]:
+    """Zones of the cloud disk behind a PV when the provider reported it (zonal disks only),
+    with the provider that said so and the citation."""
     if facts is None:
-        return (), ""
+        return (), "", ""
     vr = volume_ref(pv)
     if vr is None:
-        return (), ""
+        return (), "", ""
     disk = facts.disk(vr.volume_handle)
     if disk is None or disk.zone_redundant or not disk.zones:
-        return (), ""
-    return tuple(disk.zones), disk.provenance.ref()
+        return (), "", ""
+    return tuple(disk.zones), disk.provenance.provider, disk.provenance.ref()
 
 
 def _zone_matches(node: k.Node, zones: tuple[str, ...]) -> bool:
@@ -559,14 +561,14 @@ def _pod_volumes(cluster: ClusterState, facts: CloudFacts | None, pod: k.Pod) ->
         na = pv.spec.node_affinity
         terms = tuple(na.required.node_selector_terms) if na is not None and na.required is not None else ()
         zones: tuple[str, ...] = ()
-        source = ""
+        source, origin = "", ""
         if not terms:
-            zones, source = _disk_zones(pv, facts)
+            zones, origin, source = _disk_zones(pv, facts)
             if not zones:
                 zones = _pv_zones(pv)
                 source = f"PersistentVolume/{pv.metadata.name} labels" if zones else ""
         if terms or zones:
-            pins.append(_VolumePin(claim, pv.metadata.name, terms, zones, source))
+            pins.append(_VolumePin(claim, pv.metadata.name, terms, zones, source, origin or "kubernetes"))
     return _PodVolumes(tuple(pins), tuple(dict.fromkeys(pod_level)), tuple(claims))
 
 
@@ -825,19 +827,13 @@ def _per_reason_evidence(a: _Analysis, rooms: dict[str, _NodeRoom]) -> Iterator[
             yield Evidence("kubernetes", f"Node/{shown[0]}", f"{reason}: {', '.join(shown)}{more}")
 
 
-def _source_of(ref: str) -> str:
-    """The evidence source of a citation: the provider of a ``Provenance.ref()``, else kubernetes."""
-    first = ref.split(" ", 1)[0]
-    return first if first in ("aws", "azure", "gcp", "recorded") else "kubernetes"
-
-
 def _pin_evidence(a: _Analysis) -> Iterator[Evidence]:
     ns = a.pod.metadata.namespace
     for pin in a.volumes.pins:
         zones = pin.zones or tuple(sorted(_terms_zones(pin.terms)))
         if not zones:
             continue
-        src = _source_of(pin.zone_source)
+        src = pin.zone_origin
         ref = pin.zone_source if src != "kubernetes" else f"PersistentVolume/{pin.pv}"
         yield Evidence(src, ref, f"PersistentVolumeClaim/{ns}/{pin.claim} → PersistentVolume/{pin.pv} is in zone(s) {', '.join(zones)}")
 
@@ -1003,7 +999,7 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
         return  # Karpenter provisions per pending pod; node pool bounds do not apply
     rooms = _rooms(cluster)
     # zone -> [(pvc ref, pv name, source ref), ...] and the pods using them
-    pinned: dict[str, list[tuple[ObjectRef, str, str]]] = defaultdict(list)
+    pinned: dict[str, list[tuple[ObjectRef, str, str, str]]] = defaultdict(list)
     users: dict[str, list[k.Pod]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for pod in cluster.pods:
@@ -1018,16 +1014,16 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
             if pv is None:
                 continue
             zones = _pv_zones(pv)
-            src = f"PersistentVolume/{pv.metadata.name}"
+            src, origin = f"PersistentVolume/{pv.metadata.name}", "kubernetes"
             if not zones:
-                zones, src = _disk_zones(pv, facts)
+                zones, origin, src = _disk_zones(pv, facts)
             if len(zones) != 1:
                 continue  # regional / zone-redundant or unpinned
             zone = zones[0]
             users[zone].append(pod)
             if (ns, claim) not in seen:
                 seen.add((ns, claim))
-                pinned[zone].append((ObjectRef("PersistentVolumeClaim", ns or None, claim), pv.metadata.name, src))
+                pinned[zone].append((ObjectRef("PersistentVolumeClaim", ns or None, claim), pv.metadata.name, src, origin))
 
     nodes_by_pool: dict[str, list[k.Node]] = defaultdict(list)
     for n in cluster.nodes:
@@ -1072,7 +1068,7 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
             # Running pods only: their zone has a pool; whether it has room on the next
             # reschedule is the autoscaler's business, not a gap.
             continue
-        pvc_refs = [c for c, _, _ in pinned[zone]]
+        pvc_refs = [c for c, _, _, _ in pinned[zone]]
         pool_list = ", ".join(f"{p.name} ({', '.join(p.zones) or '?'})" for p in pools) or "none reported"
         if serving:
             cause = f"node pool(s) {', '.join(p.name for p in serving)} reach {zone} but none can add or fit a node there"
@@ -1087,8 +1083,8 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
             f"(largest request {fmt_cpu(need['cpu'])}, {fmt_memory(need['memory'])})"
         )
         evidence = [
-            Evidence(_source_of(src), src, f"{c} → PersistentVolume/{pv} pinned to {zone}")
-            for c, pv, src in pinned[zone][:10]
+            Evidence(origin, src, f"{c} → PersistentVolume/{pv} pinned to {zone}")
+            for c, pv, src, origin in pinned[zone][:10]
         ]
         evidence.extend(notes)
         if not cluster.nodes_by_zone.get(zone):
