@@ -21,6 +21,7 @@ __all__ = [
     "IdentityQuestions",
     "WorkloadIdentityRef",
     "identity_questions",
+    "image_name",
     "image_registry",
 ]
 
@@ -52,11 +53,15 @@ class IdentityQuestions:
         unannotated_service_accounts: ServiceAccounts used by pods but naming no identity
             (EKS Pod Identity associations and GKE principal:// bindings need no annotation).
         registries: distinct registry hosts that pods pull from.
+        images: distinct image names pods pull, without tag or digest
+            (``us-central1-docker.pkg.dev/acme/apps/api``): registries whose rights are per
+            repository (Artifact Registry) need the path.
     """
 
     service_accounts: tuple[WorkloadIdentityRef, ...] = ()
     unannotated_service_accounts: tuple[tuple[str, str], ...] = ()
     registries: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
 
 
 @frozen
@@ -111,13 +116,29 @@ def identity_questions(cluster: ClusterState) -> IdentityQuestions:
                 annotated.add((ns, sa.metadata.name))
     used: set[tuple[str, str]] = set()
     registries: set[str] = set()
+    images: set[str] = set()
     for pod in cluster.pods:
         used.add((pod.metadata.namespace or "", cluster.service_account_of(pod)))
         for c in (*pod.spec.containers, *pod.spec.init_containers):
             if c.image:
                 registries.add(image_registry(c.image))
+                images.add(image_name(c.image))
     return IdentityQuestions(
         service_accounts=tuple(sorted(refs, key=lambda r: (r.namespace, r.service_account, r.mechanism))),
         unannotated_service_accounts=tuple(sorted(used - annotated)),
         registries=tuple(sorted(registries)),
+        images=tuple(sorted(images)),
     )
+
+
+def image_name(image: str) -> str:
+    """An image reference without its tag or digest.
+
+    >>> image_name("us-central1-docker.pkg.dev/acme/apps/api:1.4@sha256:ab12")
+    'us-central1-docker.pkg.dev/acme/apps/api'
+    >>> image_name("localhost:5000/api:1")
+    'localhost:5000/api'
+    """
+    name = image.split("@", 1)[0]
+    head, slash, last = name.rpartition("/")
+    return f"{head}{slash}{last.split(':', 1)[0]}"

@@ -26,11 +26,14 @@ class NetworkQuestions:
     zones: zones nodes are in (egress gateways are looked up for these).
     provider_ids: node providerIDs (instance ids / VM ids → subnets).
     window_minutes: the metrics window.
+    pod_cidrs: the distinct ``spec.podCIDR`` ranges nodes hold (GKE: each node takes one
+        range of the cluster's pod range).
     """
 
     zones: tuple[str, ...] = ()
     provider_ids: tuple[str, ...] = ()
     window_minutes: int = 60
+    pod_cidrs: tuple[str, ...] = ()
 
 
 @frozen
@@ -54,4 +57,5 @@ def network_questions(cluster: ClusterState, window_minutes: int = 60) -> Networ
     """Derive the network questions from a cluster."""
     zones = sorted({z for n in cluster.nodes if (z := node_zone(n))})
     pids = sorted({n.spec.provider_id for n in cluster.nodes if n.spec.provider_id})
-    return NetworkQuestions(tuple(zones), tuple(pids), window_minutes)
+    cidrs = sorted({n.spec.pod_cidr for n in cluster.nodes if n.spec.pod_cidr})
+    return NetworkQuestions(tuple(zones), tuple(pids), window_minutes, tuple(cidrs))

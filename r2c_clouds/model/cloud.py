@@ -140,6 +140,10 @@ class NodePool:
         mode: AKS ``System``/``User``; ``None`` elsewhere.
         autoscaling: is the autoscaler allowed to resize it.
         taints: ``key=value:Effect`` strings.
+        node_identity: the identity its nodes run as (instance role, kubelet identity, node GSA).
+        workload_identity: do pods on it get workload identity credentials (GKE: the pool's
+            ``workloadMetadataConfig.mode`` is ``GKE_METADATA``); ``None`` where the cloud
+            decides it per cluster.
     """
 
     name: str
@@ -154,6 +158,7 @@ class NodePool:
     taints: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     node_identity: str | None = None
+    workload_identity: bool | None = None
 
 
 @frozen
@@ -195,6 +200,12 @@ class EgressGateway:
         subnets: subnets routed through it.
         datapath_availability: percent of the window the gateway's datapath was available
             (Azure ``DatapathAvailability``, Average over the window), when reported.
+        drop_reasons: dropped packets by the cloud's reason, when it gives one (GCP
+            ``OUT_OF_RESOURCES`` is port exhaustion, ``ENDPOINT_INDEPENDENCE_CONFLICT`` is not).
+        allocation_failed: the gateway could not allocate NAT IPs or ports to some VM
+            (GCP ``nat/nat_allocation_failed``).
+        settings: the gateway's port settings as the cloud names them (GCP
+            ``minPortsPerVm``, ``enableDynamicPortAllocation``, ``maxPortsPerVm``).
     """
 
     gateway_id: str
@@ -208,11 +219,19 @@ class EgressGateway:
     idle_timeouts: float | None = None
     subnets: tuple[str, ...] = ()
     datapath_availability: float | None = None
+    drop_reasons: tuple[tuple[str, float], ...] = ()
+    allocation_failed: bool | None = None
+    settings: tuple[tuple[str, str], ...] = ()
 
 
 @frozen
 class Subnet:
-    """A subnet nodes or pods draw IPs from."""
+    """A subnet (or a pod range) nodes or pods draw IPs from.
+
+    Args:
+        ips_per_node: how many of its addresses one more node takes, when the cloud fixes
+            it (a GKE node takes a whole per-node pod range: 256 for 110 pods per node).
+    """
 
     subnet_id: str
     provenance: Provenance
@@ -220,6 +239,7 @@ class Subnet:
     cidr: str | None = None
     available_ips: int | None = None
     total_ips: int | None = None
+    ips_per_node: int | None = None
 
 
 @frozen

@@ -253,6 +253,43 @@ _AUTH_ERRORS = re.compile(
 )
 
 
+def _pools_without_workload_identity(
+    ctx: RuleContext, relying: dict[tuple[str, str], str], by_sa: dict[tuple[str, str], list[k.Pod]]
+) -> Iterator[Finding]:
+    assert ctx.facts is not None
+    off = {p.name: p for p in ctx.facts.node_pools if p.workload_identity is False}
+    if not off:
+        return
+    cluster = ctx.cluster
+    per_pool: dict[str, dict[tuple[str, str], list[k.Pod]]] = defaultdict(lambda: defaultdict(list))
+    for key, mech in relying.items():
+        if mech != "gke-workload-identity":
+            continue
+        for pod in by_sa.get(key, []):
+            node = cluster.nodes_by_name.get(pod.spec.node_name or "")
+            label = node_pool_of(node.metadata.labels) if node is not None else None
+            if label is not None and label in off:
+                per_pool[label][key].append(pod)
+    for pool_name, sas in sorted(per_pool.items()):
+        pool = off[pool_name]
+        pods = sum(len(v) for v in sas.values())
+        names = ", ".join(f"{ns}/{sa}" for ns, sa in sorted(sas)[:5]) + (" ..." if len(sas) > 5 else "")
+        evidence = [Evidence(pool.provenance.provider, pool.provenance.ref(),
+                             "config.workloadMetadataConfig.mode is not GKE_METADATA: pods reach the "
+                             "Compute Engine metadata server and get the node's service account"
+                             + (f" {pool.node_identity}" if pool.node_identity else ""))]
+        for (ns, sa), sa_pods in sorted(sas.items())[:10]:
+            evidence.append(Evidence("kubernetes", f"ServiceAccount/{ns}/{sa}",
+                                     f"{len(sa_pods)} pod(s) on the pool: {', '.join(p.metadata.name for p in sa_pods[:3])}"))
+        yield ctx.finding(
+            ObjectRef("NodePool", None, pool_name),
+            f"Node pool {pool_name} does not run the GKE metadata server: {pods} pod(s) of ServiceAccount(s) "
+            f"{names} rely on Workload Identity but get the node's service account there",
+            evidence=evidence,
+            related=[ObjectRef("ServiceAccount", ns, sa) for ns, sa in sorted(sas)[:_MAX_RELATED]],
+        )
+
+
 def _pods_by_sa(cluster: ClusterState) -> dict[tuple[str, str], list[k.Pod]]:
     out: dict[tuple[str, str], list[k.Pod]] = defaultdict(list)
     for p in cluster.pods:
@@ -479,6 +516,11 @@ def workload_identity_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
                 related=[ObjectRef("ServiceAccount", ns or None, sa) for ns, sa in sas[:_MAX_RELATED]],
                 severity=None if used else Severity.MEDIUM,
             )
+
+    # Per node pool (GKE): a pool without the GKE metadata server hands its pods the node's
+    # service account, whatever the cluster's workload pool says.
+    if facts is not None:
+        yield from _pools_without_workload_identity(ctx, relying, by_sa)
 
     # Kubernetes-only: the Azure webhook needs both the pod label and the SA client-id annotation.
     for w in workloads(cluster):

@@ -559,6 +559,14 @@ DROPPED_PACKETS_THRESHOLD = 1000.0
 DATAPATH_AVAILABILITY_THRESHOLD = 99.0
 
 
+#: What a dropped-packet reason means (GCP Cloud NAT ``dropped_sent_packets_count`` reasons).
+_DROP_MEANING = {
+    "OUT_OF_RESOURCES": "port exhaustion (no free NAT source port for the VM: raise minPortsPerVm or enable dynamic port allocation)",
+    "ENDPOINT_INDEPENDENCE_CONFLICT": "endpoint-independent mapping conflicts (two VMs reaching one destination "
+    "through the same NAT IP and port): disable endpoint-independent mapping or add NAT IPs; not port exhaustion",
+}
+
+
 @rule(
     "network.nat-saturation",
     severity=Severity.HIGH,
@@ -586,21 +594,36 @@ def nat_saturation(ctx: RuleContext) -> Iterator[Finding]:
         drops = gw.dropped_packets or 0.0
         avail = gw.datapath_availability
         degraded = avail is not None and avail < DATAPATH_AVAILABILITY_THRESHOLD
-        if errors <= 0 and drops < DROPPED_PACKETS_THRESHOLD and not degraded:
+        if errors <= 0 and drops < DROPPED_PACKETS_THRESHOLD and not degraded and not gw.allocation_failed:
             continue
         window = f"over the last {gw.window_minutes} min"
         evidence = []
+        src, ref = gw.provenance.provider, gw.provenance.ref()
         if errors > 0:
-            evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"{errors:g} port allocation errors {window}"))
-        if drops > 0:
-            evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"{drops:g} dropped packets {window}"))
+            evidence.append(Evidence(src, ref, f"{errors:g} port allocation errors {window}"))
+        if gw.drop_reasons:
+            for reason, n in gw.drop_reasons:
+                if n > 0:
+                    evidence.append(Evidence(src, ref, f"{n:g} packets dropped for {reason} {window}: {_DROP_MEANING.get(reason, 'as the cloud reports it')}"))
+        elif drops > 0:
+            evidence.append(Evidence(src, ref, f"{drops:g} dropped packets {window}"))
+        if gw.allocation_failed:
+            evidence.append(Evidence(src, ref, f"NAT IP or port allocation failed for some VMs {window}"))
+        if gw.settings:
+            evidence.append(Evidence(src, ref, "settings: " + ", ".join(f"{k} {v}" for k, v in gw.settings)))
         if avail is not None:
             evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"datapath availability {avail:g}% (average) {window}"))
         if gw.active_connections is not None:
             evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"peak {gw.active_connections:g} active connections {window}"))
         zone = f" (zone {gw.zone})" if gw.zone else ""
-        if errors > 0 or drops >= DROPPED_PACKETS_THRESHOLD:
-            what = f"{errors:g} port allocation errors" if errors > 0 else f"{drops:g} dropped packets"
+        other = [(r, n) for r, n in gw.drop_reasons if n > 0 and r != "OUT_OF_RESOURCES"]
+        if errors <= 0 and other and drops >= DROPPED_PACKETS_THRESHOLD:
+            what = ", ".join(f"{n:g} for {r}" for r, n in other)
+            message = (f"NAT gateway {gw.gateway_id}{zone} dropped packets {window} ({what}), not for port "
+                       "exhaustion: " + "; ".join(_DROP_MEANING.get(r, r) for r, _ in other) + ".")
+        elif errors > 0 or drops >= DROPPED_PACKETS_THRESHOLD or gw.allocation_failed:
+            what = (f"{errors:g} port allocation errors" if errors > 0 else f"{drops:g} dropped packets" if drops > 0
+                    else "NAT allocation failures")
             message = f"NAT gateway {gw.gateway_id}{zone} reported {what} {window}: outbound connections from the pods behind it are failing."
             if degraded:
                 message += f" Its datapath availability was {avail:g}%."
@@ -713,7 +736,10 @@ def subnet_ip_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
         if sn.available_ips is None:
             continue
         floor = max(16, (sn.total_ips or 0) // 10)
-        need, why = _ips_per_node(ctx, sn.zone)
+        if sn.ips_per_node:
+            need, why = sn.ips_per_node, f"a node takes a range of {sn.ips_per_node} addresses for its pods"
+        else:
+            need, why = _ips_per_node(ctx, sn.zone)
         if sn.available_ips >= floor and sn.available_ips >= need:
             continue
         total = f" of {sn.total_ips}" if sn.total_ips is not None else ""
