@@ -221,9 +221,9 @@ class _translated:
         if exc is None or isinstance(exc, (gexc.NotFound, CallFailed)):
             return False
         where = self.endpoint or "googleapis.com"
-        if isinstance(exc, gexc.PermissionDenied):
+        if isinstance(exc, gexc.Forbidden):  # REST 403; gRPC PERMISSION_DENIED is a subclass
             raise Forbidden(self.permission, exc.message or "") from exc
-        if isinstance(exc, (gexc.TooManyRequests, gexc.ResourceExhausted)):
+        if isinstance(exc, gexc.TooManyRequests):  # REST 429; gRPC RESOURCE_EXHAUSTED is a subclass
             raise Throttled(self.permission, exc.message or "") from exc
         if isinstance(exc, gexc.Unauthenticated):
             raise CloudUnreachableError(

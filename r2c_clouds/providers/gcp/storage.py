@@ -77,7 +77,7 @@ def _disks(provider: GcpProvider, project: str) -> dict[str, Disk]:
     out: dict[str, Disk] = {}
     for page in provider.clients.pages(
         "compute.disks.list", provider.clients.disks().aggregated_list,
-        request={"project": project, "max_results": PAGE_SIZE, "return_partial_success": True},
+        request={"project": project, "max_results": PAGE_SIZE},
     ):
         for scope, scoped in page.items.items():
             for d in scoped.disks:
