@@ -37,7 +37,7 @@ from r2c_clouds.loops.identity import image_registry
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import CloudFacts
 from r2c_clouds.model.cluster import ZONE_LABELS, ClusterState, node_zone
-from r2c_clouds.model.findings import Chain, Evidence, Finding, Loop, ObjectRef
+from r2c_clouds.model.findings import Chain, Evidence, Finding, Loop, ObjectRef, Severity
 
 if TYPE_CHECKING:
     from r2c_clouds.report import Report
@@ -362,6 +362,29 @@ def shares_eligible_nodes(s: Finding, c: Finding, cluster: ClusterState, facts: 
     return any(r.kind == "Node" and r.name in eligible for r in c.related)
 
 
+def _waits_for_a_node(s: Finding, cluster: ClusterState) -> bool:
+    """A Pending pod that only a new node can take (short of resources, or the autoscaler tried)."""
+    if _short_of_resources(s):
+        return True
+    return any(e.reason in ("TriggeredScaleUp", "NotTriggerScaleUp") for e in cluster.events_for(
+        "Pod", s.subject.namespace or "", s.subject.name))
+
+
+def _keys_node_zones(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
+    pod = _pod(cluster, s.subject)
+    if pod is None or pod.spec.node_name or not _waits_for_a_node(s, cluster):
+        return set()
+    names = _eligible_nodes(cluster, pod) or {n.metadata.name for n in cluster.nodes}
+    zones = {z for n in names if (node := cluster.nodes_by_name.get(n)) is not None and (z := node_zone(node))}
+    return {ObjectRef("Zone", None, z) for z in zones}
+
+
+def new_node_needs_addresses(s: Finding, c: Finding, cluster: ClusterState, facts: CloudFacts | None) -> bool:
+    """The pod waits for a new node, and the subnet or pod range such a node would draw its
+    addresses from has none left for it (the high-severity case: the scale-up cannot happen)."""
+    return c.severity >= Severity.HIGH and bool(_keys_node_zones(s, cluster, facts) & set(c.related))
+
+
 def _keys_pod_pvcs(s: Finding, cluster: ClusterState, facts: CloudFacts | None) -> set[ObjectRef]:
     return _symptom_pvcs(s, cluster)
 
@@ -466,6 +489,7 @@ LINKS: tuple[Link, ...] = (
     Link("compute.unschedulable", "storage.zone-conflict", mounts_claim, "mounts", _keys_pod_pvcs),
     Link("compute.unschedulable", "compute.node-pool-zone-gap", claim_pinned_to_zone, "needs a node in", _keys_pinned_zones),
     Link("compute.unschedulable", "compute.missing-requests", shares_eligible_nodes, "shares nodes with", _keys_eligible_nodes, limit=10),
+    Link("compute.unschedulable", "network.subnet-ip-exhaustion", new_node_needs_addresses, "a new node needs addresses from", _keys_node_zones),
     Link("storage.zone-conflict", "storage.immediate-binding", uses_storage_class, "StorageClass of", _keys_storage_class),
     Link("storage.statefulset-rollout-stuck", "storage.zone-conflict", claim_of_statefulset, "claim", _keys_sts_claims),
     Link("storage.statefulset-rollout-stuck", "compute.unschedulable", pod_of_statefulset, "pod", _keys_sts_pods),

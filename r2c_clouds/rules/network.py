@@ -696,6 +696,10 @@ def _max_pods_per_node(cluster: ClusterState, zone: str | None) -> int:
     return best
 
 
+def _node_zones(cluster: ClusterState) -> list[str]:
+    return sorted(z for z in cluster.nodes_by_zone if z)
+
+
 def _ips_per_node(ctx: RuleContext, zone: str | None) -> tuple[int, str]:
     """How many subnet IPs one more node takes, and why."""
     facts = ctx.facts
@@ -757,7 +761,8 @@ def subnet_ip_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
                 Evidence(sn.provenance.provider, sn.provenance.ref(),
                          f"{sn.available_ips}{total} available IPs" + (f", CIDR {sn.cidr}" if sn.cidr else "")),
             ],
-            related=[ObjectRef("Zone", None, sn.zone)] if sn.zone else [],
+            # a subnet serves its zone; a range without one (a GKE pod range) serves every zone
+            related=[ObjectRef("Zone", None, z) for z in ([sn.zone] if sn.zone else _node_zones(ctx.cluster))],
             severity=severity,
         )
 

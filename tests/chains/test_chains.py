@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from r2c_clouds.chains import LINKS, Link, link, link_why
 from r2c_clouds.model.cloud import CloudFacts, EgressGateway, Provenance
-from r2c_clouds.model.findings import Finding, Loop, ObjectRef
+from r2c_clouds.model.findings import Finding, Loop, ObjectRef, Severity
 from r2c_clouds.report import Report
 
 UNSCHED = "compute.unschedulable"
@@ -56,6 +56,17 @@ CASES = [
     pytest.param(finding(UNSCHED, POD, message=INSUFFICIENT),
                  finding("compute.missing-requests", f"Deployment/{NS}/batch", ("Node/ip-10-0-1-90.ec2.internal",)), False,
                  id="missing-requests-tainted-node"),
+    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5", message=INSUFFICIENT),
+                 finding("network.subnet-ip-exhaustion", "Subnet/pod range pods", ("Zone/us-east-1a", "Zone/us-east-1b"),
+                         severity=Severity.HIGH), True, id="new-node-needs-addresses"),
+    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5", message=INSUFFICIENT),
+                 finding("network.subnet-ip-exhaustion", "Subnet/subnet-0b2", ("Zone/us-east-1b",), severity=Severity.HIGH),
+                 False, id="new-node-needs-addresses-other-zone"),
+    pytest.param(finding(UNSCHED, f"Pod/{NS}/train-5", message=INSUFFICIENT),
+                 finding("network.subnet-ip-exhaustion", "Subnet/subnet-0a1", ("Zone/us-east-1a",), severity=Severity.MEDIUM),
+                 False, id="new-node-addresses-still-room"),
+    pytest.param(finding(UNSCHED, POD), finding("network.subnet-ip-exhaustion", "Subnet/subnet-0a1", ("Zone/us-east-1a",),
+                                                severity=Severity.HIGH), False, id="new-node-not-waiting-for-one"),
     pytest.param(finding(UNSCHED, POD), finding("storage.zone-conflict", f"PersistentVolumeClaim/{NS}/checkout-cache"), True,
                  id="zone-conflict-mounted"),
     pytest.param(finding(UNSCHED, POD), finding("storage.zone-conflict", f"PersistentVolumeClaim/{NS}/other-cache"), False,

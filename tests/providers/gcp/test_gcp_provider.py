@@ -191,6 +191,40 @@ def test_a_full_pod_range_fires_subnet_ip_exhaustion(gcp: GcpWorld) -> None:
     assert "has 0 of 8192 IPs free: fewer than the 256 one more node needs" in f.message
 
 
+def test_a_pending_pod_waiting_for_a_node_chains_to_the_full_pod_range(gcp: GcpWorld) -> None:
+    objs = [o for o in gke_objects() if o["kind"] != "Pod" or o["metadata"]["name"].startswith("orders-7c9d")]
+    for o in objs:
+        if o["kind"] == "Node":
+            o["spec"].pop("podCIDR")
+            o["status"]["allocatable"]["cpu"] = "500m"
+    for i in range(32):
+        objs.append({"apiVersion": "v1", "kind": "Node",
+                     "metadata": {"name": f"gke-prod-default-pool-ffff{i:04x}-n{i}",
+                                  "labels": {"cloud.google.com/gke-nodepool": "default-pool",
+                                             "topology.kubernetes.io/zone": "us-central1-a"}},
+                     "spec": {"providerID": f"gce://{PROJECT}/us-central1-a/n{i}", "podCIDR": f"10.64.{i}.0/24"},
+                     "status": {"allocatable": {"cpu": "500m", "memory": "2Gi", "pods": "110"},
+                                "conditions": [{"type": "Ready", "status": "True"}]}})
+    pending = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "api-big-0", "namespace": "shop", "uid": "u-big"},
+               "spec": {"containers": [{"name": "api", "image": "nginx:1.27",
+                                        "resources": {"requests": {"cpu": "2", "memory": "1Gi"}}}]},
+               "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+                                                              "reason": "Unschedulable"}]}}
+    event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "api-big-0.1", "namespace": "shop"},
+             "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "api-big-0"},
+             "reason": "FailedScheduling", "type": "Warning", "count": 3,
+             "message": "0/36 nodes are available: 36 Insufficient cpu.",
+             "lastTimestamp": "2026-12-06T09:00:00Z", "source": {"component": "default-scheduler"}}
+    c = build_cluster([*objs, pending, event], name=f"gke_{PROJECT}_{LOCATION}_{CLUSTER}")
+    report = r2c.scan(c, cloud=provider(gcp), rules=["compute.unschedulable", "network.subnet-ip-exhaustion"])
+    symptom = next(f for f in report.findings if f.rule == "compute.unschedulable")
+    cause = next(f for f in report.findings if f.rule == "network.subnet-ip-exhaustion")
+    assert cause.id in symptom.caused_by
+    (chain,) = [ch for ch in report.chains if ch.symptom == symptom.id]
+    assert cause.id in chain.root_causes
+
+
 # --------------------------------------------------------------------------- storage
 
 
