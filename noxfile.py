@@ -53,6 +53,9 @@ def lint(session: nox.Session) -> None:
     """ruff over the package, tests, benchmarks and tooling."""
     session.install(*(dep for dep in PYPROJECT["project"]["optional-dependencies"]["lint"] if dep.startswith("ruff")))
     session.run("ruff", "check", *LINT_PATHS, *session.posargs)
+    session.install(*(dep for dep in PYPROJECT["project"]["optional-dependencies"]["lint"] if dep.startswith("import-linter")))
+    session.install("-e", ".")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session

@@ -52,7 +52,7 @@ def scan(
     """
     from r2c_clouds.chains import link
     from r2c_clouds.checklist import build_checklist, unselected_rules
-    from r2c_clouds.providers import gather_facts, make_provider
+    from r2c_clouds.providers import cloud_checklist_items, gather_facts, make_provider
     from r2c_clouds.rules import REGISTRY, run_rules
 
     started = time.perf_counter()
@@ -79,7 +79,9 @@ def scan(
         say("linking cause chains")
         findings, chains = link(findings, cluster, facts)
     # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
-    checklist = build_checklist(cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)])
+    checklist = build_checklist(
+        cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)], cloud_items=cloud_checklist_items
+    )
     stats = Stats(
         objects=cluster.object_counts(),
         api_calls=dict(facts.api_calls) if facts is not None else {},

@@ -242,7 +242,12 @@ def unselected_rules(rules: Sequence[str] | None, loops: Sequence[str] | None) -
 
 
 def build_checklist(
-    cluster: ClusterState, facts: CloudFacts | None, findings: Sequence[Finding], not_checked: Sequence[NotChecked]
+    cluster: ClusterState,
+    facts: CloudFacts | None,
+    findings: Sequence[Finding],
+    not_checked: Sequence[NotChecked],
+    *,
+    cloud_items: Callable[[ChecklistContext], Sequence[ChecklistItem]] | None = None,
 ) -> list[ChecklistItem]:
     """The Cluster Readiness Checklist.
 
@@ -250,6 +255,8 @@ def build_checklist(
         cluster: the scanned cluster.
         facts: the cloud facts (``None`` without a provider).
         findings: every finding of the scan.
+        cloud_items: the items the cluster's cloud adds (``scan`` passes
+            :func:`r2c_clouds.providers.cloud_checklist_items`, which asks the cloud's plugin).
         not_checked: what was not checked (rule ids among them), as the scan reports it.
 
     Returns:
@@ -281,8 +288,8 @@ def build_checklist(
                 checks=tuple(checks),
             )
         )
-    ctx = ChecklistContext(cluster, facts, by_rule, skipped)
-    items.extend(_cloud_items(ctx))
+    if cloud_items is not None:
+        items.extend(cloud_items(ChecklistContext(cluster, facts, by_rule, skipped)))
     return items
 
 
@@ -306,30 +313,3 @@ class ChecklistContext:
 def single_item(item: str, title: str, status: Status, evidence: Sequence[Evidence]) -> ChecklistItem:
     """A checklist item with one check of the same name."""
     return ChecklistItem(item=item, title=title, status=status, evidence=tuple(evidence), checks=((title, status),))
-
-
-def _cloud_items(ctx: ChecklistContext) -> list[ChecklistItem]:
-    """Items the cluster's cloud plugin adds: the cloud the facts came from (recorded facts
-    keep their provider in each fact's provenance), else the one the nodes' providerID names."""
-    from r2c_clouds.errors import UnknownProviderError
-    from r2c_clouds.providers import detect_cloud, load_provider
-
-    facts = ctx.facts
-    cloud: str | None = None
-    if facts is not None and facts.provider != "recorded":
-        cloud = facts.provider
-    elif facts is not None:
-        recorded = [
-            *(x.provenance for x in (facts.cluster_identity, facts.network) if x is not None),
-            *(p.provenance for p in facts.node_pools),
-        ]
-        cloud = next((p.provider for p in recorded if p.provider != "recorded"), None)
-    cloud = cloud or detect_cloud(ctx.cluster)
-    if cloud is None:
-        return []
-    try:
-        cls = load_provider(cloud)
-    except UnknownProviderError:
-        return []
-    hook = getattr(cls, "checklist_items", None)
-    return list(hook(ctx)) if callable(hook) else []

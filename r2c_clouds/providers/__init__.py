@@ -4,6 +4,7 @@ from r2c_clouds.providers._gather import gather_facts
 from r2c_clouds.providers._registry import (
     GROUP,
     cli_options,
+    cloud_checklist_items,
     detect_cloud,
     load_provider,
     make_provider,
@@ -14,6 +15,7 @@ from r2c_clouds.providers._registry import (
 __all__ = [
     "GROUP",
     "cli_options",
+    "cloud_checklist_items",
     "detect_cloud",
     "gather_facts",
     "load_provider",

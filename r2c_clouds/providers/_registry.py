@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import functools
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.errors import BadInputError, UnknownProviderError
 from r2c_clouds.loops import Provider
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.providers.kit import Option
 
-__all__ = ["GROUP", "cli_options", "detect_cloud", "load_provider", "make_provider", "provider_classes", "provider_names"]
+if TYPE_CHECKING:
+    from r2c_clouds.checklist import ChecklistContext
+    from r2c_clouds.model.findings import ChecklistItem
+
+__all__ = ["GROUP", "cli_options", "cloud_checklist_items", "detect_cloud", "load_provider", "make_provider", "provider_classes", "provider_names"]
 
 GROUP = "r2c_clouds.providers"
 
@@ -92,6 +96,31 @@ def detect_cloud(cluster: ClusterState) -> str | None:
         if scheme in schemes:
             seen.add(schemes[scheme])
     return seen.pop() if len(seen) == 1 else None
+
+
+def cloud_checklist_items(ctx: ChecklistContext) -> list[ChecklistItem]:
+    """Checklist items the cluster's cloud plugin adds (``CloudProvider.checklist_items``):
+    the cloud the facts came from (recorded facts keep their provider in each fact's
+    provenance), else the one the nodes' providerID names."""
+    facts = ctx.facts
+    cloud: str | None = None
+    if facts is not None and facts.provider != "recorded":
+        cloud = facts.provider
+    elif facts is not None:
+        recorded = [
+            *(x.provenance for x in (facts.cluster_identity, facts.network) if x is not None),
+            *(p.provenance for p in facts.node_pools),
+        ]
+        cloud = next((p.provider for p in recorded if p.provider != "recorded"), None)
+    cloud = cloud or detect_cloud(ctx.cluster)
+    if cloud is None:
+        return []
+    try:
+        cls = load_provider(cloud)
+    except UnknownProviderError:
+        return []
+    hook = getattr(cls, "checklist_items", None)
+    return list(hook(ctx)) if callable(hook) else []
 
 
 def _missing_sdk(cls: Any) -> str | None:

@@ -19,6 +19,7 @@ from r2c_clouds.model.cloud import (
 )
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.model.findings import ChecklistItem, Finding, Severity, Status
+from r2c_clouds.providers import cloud_checklist_items
 from r2c_clouds.rules import REGISTRY
 
 ALL_RULES = sorted({r for s in SUB_CHECKS for r in s.rules})
@@ -133,22 +134,22 @@ def test_findings_of_unmapped_rules_do_not_change_the_checklist() -> None:
 
 
 def test_azure_items_only_on_azure() -> None:
-    aws = build_checklist(_aws(), None, [], [])
+    aws = build_checklist(_aws(), None, [], [], cloud_items=cloud_checklist_items)
     assert not any(i.item.startswith("azure.") for i in aws)
-    az = build_checklist(_azure(), None, [], [])
+    az = build_checklist(_azure(), None, [], [], cloud_items=cloud_checklist_items)
     assert [i.item for i in az[5:]] == [
         "azure.workload-identity-enabled", "azure.static-secrets-removed",
         "azure.zone-aware-storage-classes", "azure.keda-validated",
     ]
     # from the provider name too, whatever the nodes say, and from facts recorded on azure
-    assert len(build_checklist(_aws(), CloudFacts(provider="azure"), [], [])) == 9
+    assert len(build_checklist(_aws(), CloudFacts(provider="azure"), [], [], cloud_items=cloud_checklist_items)) == 9
     recorded = attrs.evolve(_facts(wi=True, keda=True), provider="recorded")
-    assert len(build_checklist(_aws(), recorded, [], [])) == 9
-    assert len(build_checklist(_aws(), CloudFacts(provider="recorded"), [], [])) == 5
+    assert len(build_checklist(_aws(), recorded, [], [], cloud_items=cloud_checklist_items)) == 9
+    assert len(build_checklist(_aws(), CloudFacts(provider="recorded"), [], [], cloud_items=cloud_checklist_items)) == 5
 
 
 def test_azure_items_without_cloud_facts() -> None:
-    items = build_checklist(_azure(), None, [], [])
+    items = build_checklist(_azure(), None, [], [], cloud_items=cloud_checklist_items)
     assert _item(items, "azure.workload-identity-enabled").status is Status.NOT_CHECKED
     assert _item(items, "azure.keda-validated").status is Status.NOT_CHECKED
     assert _item(items, "azure.static-secrets-removed").status is Status.PASS
@@ -156,7 +157,7 @@ def test_azure_items_without_cloud_facts() -> None:
 
 
 def test_azure_zone_aware_storage_fails_on_immediate_lrs() -> None:
-    item = _item(build_checklist(_azure(immediate_lrs=True), None, [], []), "azure.zone-aware-storage-classes")
+    item = _item(build_checklist(_azure(immediate_lrs=True), None, [], [], cloud_items=cloud_checklist_items), "azure.zone-aware-storage-classes")
     assert item.status is Status.FAIL
     assert any("legacy-premium" in e.detail for e in item.evidence)
     assert not any("managed-csi-zrs (" in e.detail for e in item.evidence)
@@ -164,7 +165,7 @@ def test_azure_zone_aware_storage_fails_on_immediate_lrs() -> None:
 
 def test_azure_static_secrets_fail_on_finding() -> None:
     f = finding("identity.static-cloud-credentials", "Deployment/shop/api", severity=Severity.HIGH)
-    item = _item(build_checklist(_azure(), None, [f], []), "azure.static-secrets-removed")
+    item = _item(build_checklist(_azure(), None, [f], [], cloud_items=cloud_checklist_items), "azure.static-secrets-removed")
     assert item.status is Status.FAIL
 
 
@@ -176,14 +177,15 @@ def _facts(*, wi: bool, keda: bool) -> CloudFacts:
 
 
 def test_azure_items_with_cloud_facts() -> None:
-    good = build_checklist(_azure(), _facts(wi=True, keda=True), [], [])
+    good = build_checklist(_azure(), _facts(wi=True, keda=True), [], [], cloud_items=cloud_checklist_items)
     assert _item(good, "azure.workload-identity-enabled").status is Status.PASS
     assert _item(good, "azure.keda-validated").status is Status.PASS
-    bad = build_checklist(_azure(), _facts(wi=False, keda=False), [], [])
+    bad = build_checklist(_azure(), _facts(wi=False, keda=False), [], [], cloud_items=cloud_checklist_items)
     assert _item(bad, "azure.workload-identity-enabled").status is Status.FAIL
     assert _item(bad, "azure.keda-validated").status is Status.PARTIAL
     broken = [finding("compute.keda-not-enabled", "ScaledObject/shop/api", ("Cluster/aks",), severity=Severity.HIGH)]
-    assert _item(build_checklist(_azure(), _facts(wi=True, keda=False), broken, []), "azure.keda-validated").status is Status.FAIL
+    assert _item(build_checklist(_azure(), _facts(wi=True, keda=False), broken, [], cloud_items=cloud_checklist_items),
+                 "azure.keda-validated").status is Status.FAIL
 
 
 def test_evidence_lists_finding_ids() -> None:
