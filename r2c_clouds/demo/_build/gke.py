@@ -392,7 +392,7 @@ def _facts(redis_disk: str) -> CloudFacts:
         ),
         node_pools=(
             NodePool(name=POOL, provenance=gcp("container.clusters.get", pool_path),
-                     zones=tuple(sorted(set(NODES.values()))), min_size=1, max_size=3, desired_size=1,
+                     zones=tuple(sorted(set(NODES.values()))), min_size=1, max_size=3, desired_size=None,
                      autoscaling=True, instance_types=("e2-standard-4",), node_identity=NODE_SA),
         ),
         disks=(Disk(volume_handle=redis_disk, provenance=gcp("compute.disks.get", redis_disk),

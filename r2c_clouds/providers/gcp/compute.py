@@ -74,7 +74,7 @@ def node_pool(cluster_path: str, cluster_locations: list[str], np: Any, identity
         zones=zones,
         min_size=min_size,
         max_size=max_size,
-        desired_size=np.initial_node_count or None,
+        desired_size=None,  # initialNodeCount is per zone and only at creation: the nodes tell the current size
         autoscaling=enabled,
         instance_types=(config.machine_type,) if config.machine_type else (),
         taints=taints,

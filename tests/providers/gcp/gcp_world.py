@@ -4,7 +4,10 @@ One project (``acme-prod``) with one regional GKE cluster (``prod`` in ``us-cent
 node pools, Google service accounts and their IAM policies, project and Artifact Registry IAM
 policies, a custom role, Compute Engine disks / Cloud Routers / Cloud NAT / VPC, and Cloud
 Monitoring NAT time series. Everything is built from the constants of THIS module (never from
-``r2c_clouds``) so the world stays an independent test bed for the plugin.
+``r2c_clouds``) so the world stays an independent test bed for the plugin. Those are the
+defaults: a world may serve another project entirely (``GcpWorld(project_id=..., cluster=...,
+projects=..., ...)``, as the gke demo's live twin in ``test_gcp_demo_twin`` does); the routes
+check requests against the world's own ``project_id`` and data, not against these constants.
 
 How it is served (all on 127.0.0.1, see :class:`GcpServers`):
 
@@ -605,6 +608,11 @@ class GcpWorld:
     ``world.repositories`` (policy by repository name), ``world.roles``, ``world.disks``,
     ``world.routers`` (by region), ``world.subnetworks`` ((region, name)), ``world.networks``,
     ``world.series`` (list of :class:`Series`), ``world.now``.
+
+    ``project_id`` is the project the world's cluster and Compute Engine resources live in
+    (``acme-prod`` by default): a world built for another project (see ``test_gcp_demo_twin``)
+    sets it together with its own ``cluster``, ``projects``, ... and every route checks against
+    it, never against the module constant :data:`PROJECT`.
     """
 
     cluster: dict[str, Any] = field(default_factory=default_cluster)
@@ -620,6 +628,7 @@ class GcpWorld:
     networks: dict[str, dict[str, Any]] = field(default_factory=default_networks)
     series: list[Series] = field(default_factory=default_series)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    project_id: str = PROJECT  # the project of the cluster and of the Compute Engine resources served
     token: str = TOKEN  # the bearer token every request must carry (401 / UNAUTHENTICATED otherwise)
     #: set by GcpServers.install
     endpoint: str = ""  # "https://127.0.0.1:PORT" (REST api_endpoint)
@@ -707,6 +716,12 @@ class GcpWorld:
 
     # ----- lookups
 
+    @property
+    def project_number(self) -> str:
+        """The number of :attr:`project_id` (from :attr:`projects`; ``PROJECT_NUMBER`` when absent)."""
+        body = self.projects.get(self.project_id)
+        return body["name"].split("/", 1)[1] if body else PROJECT_NUMBER
+
     def project_id_of(self, ref: str) -> str | None:
         """A project id for a project id or number."""
         for pid, body in self.projects.items():
@@ -744,7 +759,7 @@ class _Route:
 
 def _get_cluster(w: GcpWorld, m: dict[str, str], _: dict[str, Any]) -> dict[str, Any]:
     name = f"projects/{m['project']}/locations/{m['location']}/clusters/{m['cluster']}"
-    if (w.project_id_of(m["project"]) != PROJECT or m["location"] != w.cluster["location"]
+    if (w.project_id_of(m["project"]) != w.project_id or m["location"] != w.cluster["location"]
             or m["cluster"] != w.cluster["name"]):
         raise ApiError(404, f"Not found: {name}.")
     return w.cluster
@@ -776,7 +791,7 @@ def _get_repo_policy(w: GcpWorld, m: dict[str, str], _: dict[str, Any]) -> dict[
 
 
 def _compute_project(w: GcpWorld, m: dict[str, str]) -> None:
-    if m["project"] != PROJECT:
+    if m["project"] != w.project_id:
         raise ApiError(404, f"The resource 'projects/{m['project']}' was not found")
 
 
@@ -940,7 +955,7 @@ def _api_of_path(path: str) -> str:
     return "artifactregistry" if "/repositories/" in path else "container"
 
 
-def default_message(code: int, op: str, resource: str, api: str) -> str:
+def default_message(code: int, op: str, resource: str, api: str, project_number: str = PROJECT_NUMBER) -> str:
     if code == 403:
         if api == "compute":
             return f"Required '{op}' permission for '{resource}'"
@@ -949,7 +964,7 @@ def default_message(code: int, op: str, resource: str, api: str) -> str:
         return f"The resource '{resource}' was not found" if api == "compute" else f"Not found: {resource}."
     if code == 429:
         return (f"Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service "
-                f"'{_SERVICES[api]}' for consumer 'project_number:{PROJECT_NUMBER}'.")
+                f"'{_SERVICES[api]}' for consumer 'project_number:{project_number}'.")
     if code == 401:
         return ("Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or "
                 "other valid authentication credential.")
@@ -1044,7 +1059,7 @@ def _make_http_handler(servers: GcpServers) -> type[BaseHTTPRequestHandler]:
                                        route.op, resource, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
             fault = world._fault_for(route.op, resource, path)
             if fault:
-                message = fault.message or default_message(fault.code, route.op, resource, route.api)
+                message = fault.message or default_message(fault.code, route.op, resource, route.api, world.project_number)
                 return fault.code, rest_error(fault.code, message, route.api, route.op, resource)
             try:
                 body = route.handler(world, groups, query)
@@ -1256,7 +1271,8 @@ class _GrpcService:
             if not authorized:
                 error = ApiError(401, default_message(401, op, resource, api), "ACCESS_TOKEN_TYPE_UNSUPPORTED")
             elif fault:
-                error = ApiError(fault.code, fault.message or default_message(fault.code, op, resource, api))
+                error = ApiError(fault.code, fault.message
+                                 or default_message(fault.code, op, resource, api, world.project_number))
             else:
                 try:
                     answer = fn(world, request)
