@@ -879,7 +879,7 @@ class _SecretYaml(k._S, frozen=True):
 
     def to_secret(self) -> k.Secret:
         keys = tuple(sorted(set(self.data or ()) | set(self.string_data or ())))
-        return k.Secret(metadata=self.metadata, type=self.type, keys=keys)
+        return k.Secret(metadata=k.secret_metadata(self.metadata), type=self.type, keys=keys)
 
 
 def _py_wire(wire: Any) -> Any:

@@ -16,7 +16,10 @@
 
 Secret values are never written: a Secret item holds its metadata, ``type`` and, under
 ``data``, each key name mapped to ``null`` (key names only, as r2c_clouds keeps them). Secrets
-read from a live cluster have no key names (they are listed as metadata only).
+read from a live cluster have no key names (they are listed as metadata only). Every object
+passes :func:`r2c_clouds.kube.redact.redact` first: the last-applied-configuration
+annotation, credential-looking env values, arguments and ConfigMap values are replaced by
+``(redacted by r2c_clouds)``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 import msgspec
 
 from r2c_clouds.kube.kinds import KINDS, KindInfo
+from r2c_clouds.kube.redact import redact, redact_meta
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import CloudFacts
 from r2c_clouds.model.cluster import ClusterState
@@ -166,15 +170,16 @@ def _encode_list(ki: KindInfo, objs: Iterable[Any]) -> bytes:
 
 
 def _wire(obj: Any) -> Any:
-    """The wire form of an object: the Struct itself, except Secrets (key names only)."""
+    """The wire form of an object: the Struct, redacted (:func:`r2c_clouds.kube.redact.redact`);
+    Secrets as metadata, type and key names only."""
     if isinstance(obj, k.Secret):
-        doc: dict[str, Any] = {"metadata": obj.metadata}
+        doc: dict[str, Any] = {"metadata": redact_meta(obj.metadata)}
         if obj.type is not None:
             doc["type"] = obj.type
         if obj.keys:
             doc["data"] = dict.fromkeys(obj.keys)
         return doc
-    return obj
+    return redact(obj)
 
 
 def _write(path: Path, data: bytes) -> None:

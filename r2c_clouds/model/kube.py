@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 __all__ = [
+    "LAST_APPLIED",
     "ClusterRoleBinding",
     "ConfigMap",
     "Container",
@@ -51,6 +52,7 @@ __all__ = [
     "StorageClass",
     "TemplateMetadata",
     "parse_quantity",
+    "secret_metadata",
 ]
 
 #: A resource quantity as it appears on the wire ("500m", "2Gi") or in hand-written YAML (1, 0.5).
@@ -728,7 +730,19 @@ class SecretWire(_S, frozen=True):
 
     def to_secret(self) -> Secret:
         keys = tuple(sorted(set(self.data) | set(self.string_data)))
-        return Secret(metadata=self.metadata, type=self.type, keys=keys)
+        return Secret(metadata=secret_metadata(self.metadata), type=self.type, keys=keys)
+
+
+#: kubectl's annotation repeating the whole object as applied: a Secret's values included.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def secret_metadata(meta: ObjectMeta) -> ObjectMeta:
+    """A Secret's metadata without the last-applied configuration (it holds the values)."""
+    if LAST_APPLIED not in meta.annotations:
+        return meta
+    annotations = {key: v for key, v in meta.annotations.items() if key != LAST_APPLIED}
+    return msgspec.structs.replace(meta, annotations=annotations)
 
 
 class ConfigMap(_S, frozen=True):

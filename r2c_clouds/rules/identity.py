@@ -16,6 +16,7 @@ from r2c_clouds.loops.identity import IDENTITY_ANNOTATIONS, image_registry
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import ClusterIdentity, IdentityBinding
 from r2c_clouds.model.cluster import ClusterState, pod_ref
+from r2c_clouds.model.credentials import CLOUD_CREDENTIAL_ENV
 from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
 from r2c_clouds.rules._registry import RuleContext, rule
 from r2c_clouds.rules._workloads import Workload, event_evidence, workloads
@@ -33,20 +34,7 @@ _MAX_RELATED = 20
 
 # =========================================================================== static credentials
 
-#: Environment variables that carry a long-lived cloud credential, and what it is.
-_CLOUD_ENV: dict[str, str] = {
-    "AWS_ACCESS_KEY_ID": "AWS access key id",
-    "AWS_SECRET_ACCESS_KEY": "AWS secret access key",
-    "AZURE_CLIENT_SECRET": "Azure service principal secret",
-    "ARM_CLIENT_SECRET": "Azure service principal secret",
-    "AZURE_STORAGE_KEY": "Azure storage account key",
-    "AZURE_STORAGE_ACCESS_KEY": "Azure storage account key",
-    "AZURE_STORAGE_ACCOUNT_KEY": "Azure storage account key",
-    "AZURE_STORAGE_CONNECTION_STRING": "Azure storage connection string",
-    "GOOGLE_CREDENTIALS": "Google service account key",
-    "GOOGLE_CLOUD_KEYFILE_JSON": "Google service account key",
-    "GCP_SERVICE_ACCOUNT_KEY": "Google service account key",
-}
+_CLOUD_ENV = CLOUD_CREDENTIAL_ENV
 
 #: Secret key names (lower-cased) that hold a cloud credential.
 _SECRET_KEYS: dict[str, str] = {
