@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
+from r2c_clouds._text import printable
 from r2c_clouds.errors import BadInputError, R2CError, SnapshotError, UnknownRuleError
 from r2c_clouds.model.findings import Loop, ObjectRef, Severity
 
@@ -303,8 +304,13 @@ def _emit(args: argparse.Namespace, text: str, stdout: IO[str]) -> None:
         except OSError as exc:
             raise BadInputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     else:
-        stdout.write(text)
-        stdout.flush()
+        try:
+            stdout.write(text)
+            stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk behind a redirect, a closed terminal
+            raise BadInputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 def _dumps(data: Any) -> str:
@@ -458,10 +464,11 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _Progress, IO[str]], int]] = 
 
 
 def _fail(message: str, remediation: str | None = None) -> None:
-    sys.stderr.write(f"{PROG}: error: {' '.join(message.split())}\n")
-    if remediation:
-        sys.stderr.write(f"hint: {' '.join(remediation.split())}\n")
-    sys.stderr.flush()
+    with contextlib.suppress(OSError):  # stderr gone too: nothing left to tell
+        sys.stderr.write(f"{PROG}: error: {printable(' '.join(message.split()))}\n")
+        if remediation:
+            sys.stderr.write(f"hint: {printable(' '.join(remediation.split()))}\n")
+        sys.stderr.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,13 +16,15 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.rule import Rule
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from r2c_clouds._text import printable
 from r2c_clouds.model.cluster import skipped_summary
 from r2c_clouds.model.findings import (
     ChecklistItem,
@@ -81,8 +83,23 @@ MAX_NOT_CHECKED = 15
 MAX_DETAIL = 240
 
 
+class _Printable:
+    """A renderable whose text segments lose their control characters (the styles rich adds
+    for colour are applied afterwards, so colour survives)."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for seg in console.render(self.inner, options):
+            yield seg if seg.control else Segment(printable(seg.text), seg.style)
+
+
 def to_text(renderable: RenderableType, *, color: bool = False, width: int = 100) -> str:
     """Render any rich renderable to a string, with ANSI colours or plain.
+
+    Every text the renderable holds passes :func:`printable` first: what came from the
+    cluster or a cloud cannot drive the reader's terminal.
 
     Args:
         renderable: what to render.
@@ -101,7 +118,7 @@ def to_text(renderable: RenderableType, *, color: bool = False, width: int = 100
         soft_wrap=False,
         legacy_windows=False,
     )
-    console.print(renderable)
+    console.print(_Printable(renderable))
     text = console.export_text(styles=color)
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
