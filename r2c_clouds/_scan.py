@@ -88,6 +88,10 @@ def scan(
         duration_s=round(time.perf_counter() - started, 4),
         skipped=dict(cluster.ignored),
     )
+    selected = [
+        spec for rid, (spec, _) in REGISTRY.items()
+        if (rules is None or rid in rules) and (loops is None or spec.loop.value in loops)
+    ]
     return Report(
         cluster=cluster,
         facts=facts,
@@ -97,7 +101,28 @@ def scan(
         not_checked=tuple(_dedupe(not_checked)),
         stats=stats,
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        incomplete=tuple(incomplete_reads(cluster, {kind for spec in selected for kind in spec.needs})),
     )
+
+
+#: Why a kind may be missing without the scan being incomplete: the source does not hold it
+#: (a snapshot, a manifest), the API server does not serve it, or r2c_clouds chose not to
+#: read it (Secrets when metadata-only listing is refused).
+_NOT_A_FAILURE = ("not captured", "not served", "the server cannot list Secrets as metadata only")
+
+
+def incomplete_reads(cluster: ClusterState, needed: set[str]) -> list[NotChecked]:
+    """The kinds the selected rules need that were attempted and could not be (fully) read:
+    forbidden, a server error, a timeout, an expired list... — what makes a scan incomplete.
+
+    A kind missing from a snapshot or a manifest directory is not a failure (the rules that
+    need it are reported not checked); a kind a support bundle or the live reader could not
+    list is.
+    """
+    return [
+        nc for nc in cluster.not_checked
+        if nc.what in needed and not nc.reason.startswith(_NOT_A_FAILURE)
+    ]
 
 
 def _dedupe(items: list[NotChecked]) -> list[NotChecked]:

@@ -12,7 +12,8 @@ SOURCE: --snapshot PATH | --demo NAME | --context NAME [--kubeconfig FILE]
 ```
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 bad usage or
-bad input; 3 cluster or cloud unreachable / no credentials; 130 interrupted. Errors are one
+bad input; 3 cluster or cloud unreachable / no credentials; 4 incomplete: kinds the rules need
+could not be read (unless ``--allow-partial``; before 1); 130 interrupted. Errors are one
 line on stderr (``r2c: error: ...``, then ``hint: ...`` when there is advice), never a
 traceback; set ``R2C_DEBUG=1`` to see the traceback of an unexpected error (exit 70).
 """
@@ -38,10 +39,12 @@ if TYPE_CHECKING:
     from r2c_clouds.model.cluster import ClusterState
     from r2c_clouds.report import Report
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INCOMPLETE", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
+#: the kinds the rules need could not (all) be read: the verdict would be a false all-clear.
+EXIT_INCOMPLETE = 4
 EXIT_INTERRUPTED = 130
 #: an unexpected error (a bug): EX_SOFTWARE from sysexits.h.
 EXIT_INTERNAL = 70
@@ -143,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Day-2 diagnosis of Kubernetes clusters across the identity, compute, network "
         "and storage loops, joined with AWS, Azure and GCP facts.",
         epilog="exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; "
-        "2 bad usage or input; 3 cluster or cloud unreachable / no credentials",
+        "2 bad usage or input; 3 cluster or cloud unreachable / no credentials; "
+        "4 incomplete: kinds the rules need could not be read (see --allow-partial)",
     )
     parser.add_argument("--version", action="version", version=f"r2c_clouds {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -162,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help=f"only these loops ({', '.join(LOOPS)})")
     g.add_argument("--rule", type=_csv(None, "rule id"), metavar="ID,..", help="only these rules (see `r2c rules`)")
+    g.add_argument(
+        "--allow-partial",
+        dest="allow_partial",
+        action="store_true",
+        help="judge by the findings even when kinds the rules need could not be read (default: exit 4)",
+    )
 
     explain = sub.add_parser(
         "explain", help="cause chain and timeline of one object", description="Cause chain and timeline of one object."
@@ -350,6 +360,14 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
     else:
         text = report.to_text(color=_use_color(args, stdout), width=_width(stdout))
     _emit(args, text, stdout)
+    if report.incomplete and not args.allow_partial:
+        kinds = ", ".join(dict.fromkeys(nc.what for nc in report.incomplete))
+        with contextlib.suppress(OSError):
+            sys.stderr.write(
+                f"{PROG}: incomplete scan: could not read {kinds} (see the report); "
+                "exit 4 (pass --allow-partial to accept a partial scan)\n"
+            )
+        return EXIT_INCOMPLETE
     return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
 
 

@@ -50,6 +50,9 @@ class Report:
         not_checked: what could not be checked, and why.
         stats: counts and timings.
         generated_at: RFC 3339 UTC time of the scan.
+        incomplete: the Kubernetes kinds the selected rules need that could not be read
+            (forbidden, server error, timeout...): a scan with any is *incomplete* (the CLI
+            exits 4 unless ``--allow-partial``). Empty when the scan is complete.
     """
 
     cluster: ClusterState
@@ -60,6 +63,7 @@ class Report:
     not_checked: tuple[NotChecked, ...]
     stats: Stats
     generated_at: str
+    incomplete: tuple[NotChecked, ...] = ()
 
     def finding(self, finding_id: str) -> Finding:
         """A finding by id.

@@ -95,6 +95,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         ],
         "checklist": checklist_dicts(report.checklist),
         "not_checked": [{"what": what, "reason": reason} for what, reason in not_checked],
+        "incomplete": [{"what": nc.what, "reason": nc.reason} for nc in sorted(report.incomplete, key=lambda n: (n.what, n.reason))],
         "stats": {
             "objects": dict(sorted(report.stats.objects.items())),
             "api_calls": dict(sorted(report.stats.api_calls.items())),

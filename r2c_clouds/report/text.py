@@ -190,6 +190,11 @@ def _header(report: Report) -> RenderableType:
     skipped = skipped_summary(report.stats.skipped)
     if skipped:
         lines.append(Text.assemble(("skipped  ", "dim"), skipped))
+    if report.incomplete:
+        could_not = "; ".join(f"{nc.what} ({nc.reason})" for nc in report.incomplete[:4])
+        more = f"; and {len(report.incomplete) - 4} more" if len(report.incomplete) > 4 else ""
+        lines.append(Text.assemble(("INCOMPLETE ", "bold red"), f"could not read {could_not}{more}: "
+                                   "rules that need these kinds saw part of the cluster or none of it"))
     lines.append(found)
     return Group(*lines)
 
