@@ -687,6 +687,8 @@ def decode_list_bytes(data: bytes, source: str, *, hint: str | None = None) -> I
     m = _NONWS.search(data)
     if m is None:
         return
+    if len(data) <= DUPLICATE_CHECK_BYTES:
+        _refuse_duplicate_keys(data, source)
     first = data[m.start() : m.start() + 1]
     if first == b"{":
         yield from _json_object_or_list(data, source, hint)
@@ -857,13 +859,116 @@ def decode_page(data: bytes, ki: KindInfo, source: str) -> Page:
     return Page(objs, env.metadata.continue_ or None, env.metadata.resource_version)
 
 
+# --------------------------------------------------------------------------- duplicate keys
+
+#: JSON documents up to this size are checked for duplicate keys (hand-written manifests,
+#: single objects); the API server and kubectl never write a duplicate key, and the large
+#: files are theirs, so a multi-GiB ``kubectl get -A -o json`` keeps the fast path.
+DUPLICATE_CHECK_BYTES = 16 * 2**20
+_DUP = "\x00r2c-duplicate-key"
+
+
+class _Duplicates:
+    def __init__(self) -> None:
+        self.found = False
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out and _DUP not in out:
+                out[_DUP] = key
+                self.found = True
+            out[key] = value
+        return out
+
+
+def _duplicate_in(obj: Any) -> str | None:
+    stack = [obj]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            if _DUP in cur:
+                return str(cur[_DUP])
+            stack.extend(cur.values())
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return None
+
+
+def _refuse_duplicate_keys(data: bytes, source: str) -> None:
+    """One-line error naming the key and the object when a JSON object names a key twice
+    (the last would silently win; kubectl refuses such input)."""
+    import json
+
+    hook = _Duplicates()
+    try:
+        doc = json.loads(data, object_pairs_hook=hook)
+    except (ValueError, RecursionError):
+        return  # not JSON enough to say: the decoder reports it properly
+    if not hook.found:
+        return
+    items = doc.get("items") if isinstance(doc, dict) and isinstance(doc.get("items"), list) else None
+    if items is None:
+        items = doc if isinstance(doc, list) else [doc]
+        container = "" if isinstance(doc, list) else None
+    else:
+        container = "items"
+    for i, item in enumerate(items):
+        key = _duplicate_in(item)
+        if key is not None:
+            position = f"{container}[{i}]" if container is not None else None
+            named = item if isinstance(item, dict) else None
+            raise _error(source, f"duplicate key {key!r} (kubectl refuses it too)", _describe(position, None, named))
+    raise _error(source, f"duplicate key {_duplicate_in(doc)!r} (kubectl refuses it too)")
+
+
 # --------------------------------------------------------------------------- YAML
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice (kubectl refuses such YAML)."""
+
+    def __init__(self, key: Any, obj: str | None, mark: Any) -> None:
+        super().__init__(None, None, f"duplicate key {key!r}", mark)
+        self.key = key
+        self.obj = obj
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """Safe loader that keeps timestamps as strings (hand-written ``creationTimestamp: 2024-..``)."""
+    """Safe loader that keeps timestamps as strings (hand-written ``creationTimestamp: 2024-..``)
+    and refuses a mapping that names a key twice, as kubectl does."""
+
+    def construct_document(self, node: Any) -> Any:
+        self._r2c_root = node
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise _DuplicateKey(key, _node_name(getattr(self, "_r2c_root", None)), key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _node_name(root: Any) -> str | None:
+    """``Deployment/shop/api`` from a document's node, before it is constructed."""
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    top = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+    kind = top.get("kind")
+    meta = top.get("metadata")
+    fields = {k.value: v.value for k, v in meta.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)} \
+        if isinstance(meta, yaml.MappingNode) else {}
+    parts = [kind.value if isinstance(kind, yaml.ScalarNode) else "object"]
+    parts += [str(fields[f]) for f in ("namespace", "name") if fields.get(f)]
+    return "/".join(parts) if len(parts) > 1 else None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
@@ -943,10 +1048,46 @@ def decode_yaml_bytes(data: bytes, source: str, *, hint: str | None = None) -> I
     return _templates_named(_decode_yaml(data, source, hint), data, source)
 
 
+#: Nesting deeper than this is refused before parsing: Kubernetes objects nest about 20
+#: levels, and libyaml's composer recurses in C (a few hundred thousand levels crash it).
+MAX_NESTING = 512
+_DEEP_INDENT = re.compile(rb"(?:^|\n)[ \t]{%d,}\S" % (MAX_NESTING * 2))
+
+
+def _check_nesting(data: bytes, source: str) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_NESTING` (flow brackets or indentation)."""
+    if data.count(b"[") + data.count(b"{") > MAX_NESTING:
+        depth = deepest = 0
+        quote = 0
+        for byte in data:
+            if quote:
+                if byte == quote:
+                    quote = 0
+            elif byte in (0x22, 0x27):  # " and '
+                quote = byte
+            elif byte in (0x5B, 0x7B):  # [ {
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > MAX_NESTING:
+                        raise _error(source, f"nested too deeply (over {MAX_NESTING} levels)")
+            elif byte in (0x5D, 0x7D) and depth:  # ] }
+                depth -= 1
+            elif byte == 0x0A:  # a newline ends a quoted scalar that never closed
+                quote = 0
+    if _DEEP_INDENT.search(data):
+        raise _error(source, f"nested too deeply (indented over {MAX_NESTING * 2} columns)")
+
+
 def _decode_yaml(data: bytes, source: str, hint: str | None) -> Iterator[Batch]:
     data = _text_bytes(data, source)
+    _check_nesting(data, source)
     try:
         docs = list(yaml.load_all(data, Loader=_Loader))  # a safe loader (no arbitrary objects)
+    except _DuplicateKey as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise _error(source, f"duplicate key {exc.key!r}{where} (kubectl refuses it too)", exc.obj) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

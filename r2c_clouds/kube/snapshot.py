@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
@@ -50,12 +51,20 @@ from r2c_clouds.kube.decode import (
 from r2c_clouds.kube.kinds import KINDS, kind_for
 from r2c_clouds.model.cluster import ClusterState
 
-__all__ = ["MAX_ARCHIVE_BYTES", "MAX_MEMBER_BYTES", "load_snapshot"]
+__all__ = ["MAX_ARCHIVE_BYTES", "MAX_ARCHIVE_RATIO", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "load_snapshot"]
 
 #: A member of a bundle archive larger than this is refused (a decompression bomb guard).
 MAX_MEMBER_BYTES = 4 * 2**30
 #: The bytes read from one archive, all members together, are capped at this.
 MAX_ARCHIVE_BYTES = 16 * 2**30
+#: ... and at this many times the archive's own size (JSON compresses about 10-20x; a bomb
+#: 1000x and more), with a floor of :data:`_RATIO_FLOOR` bytes.
+MAX_ARCHIVE_RATIO = 200
+_RATIO_FLOOR = 64 * 2**20
+#: One snapshot file larger than this is refused (a 5,000-node cluster is about 1 GiB).
+MAX_FILE_BYTES = 8 * 2**30
+#: All the files of a snapshot directory together.
+MAX_TOTAL_BYTES = 32 * 2**30
 
 FACTS_FILE = "cloud-facts.json"
 #: Written by ``r2c snapshot`` (r2c_clouds.kube.dump): where the objects came from, not-checked kinds.
@@ -84,6 +93,7 @@ class _Entry(NamedTuple):
     rel: PurePosixPath
     display: str
     read: Callable[[], bytes]
+    size: int = 0
 
 
 def load_snapshot(path: str | os.PathLike[str]) -> ClusterState:
@@ -116,7 +126,7 @@ def _load(text: str) -> ClusterState:
     elif p.is_file():
         if p.name == FACTS_FILE:
             raise SnapshotError(text, f"{FACTS_FILE} holds cloud facts, not Kubernetes objects")
-        _load_file(builder, _Entry(PurePosixPath(p.name), text, p.read_bytes), single=True)
+        _load_file(builder, _file_entry(p, PurePosixPath(p.name), text), single=True)
         return _finish(builder, text)
     else:
         raise SnapshotError(text, "not a regular file or directory")
@@ -147,8 +157,36 @@ def _is_archive(name: str) -> bool:
 # --------------------------------------------------------------------------- reading files
 
 
+def _file_entry(path: Path, rel: PurePosixPath, display: str) -> _Entry:
+    """A regular file to read, at most :data:`MAX_FILE_BYTES` (a FIFO or a device would hang
+    the loader or never end: refused by name)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise SnapshotError(display, f"cannot read ({exc.strerror or _first_line(exc)})") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
+        raise SnapshotError(display, f"not a regular file ({what}); only regular files are read")
+    if st.st_size > MAX_FILE_BYTES:
+        raise SnapshotError(display, f"file too large ({st.st_size} bytes, limit {MAX_FILE_BYTES})")
+
+    def read() -> bytes:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise SnapshotError(display, f"file too large (over {MAX_FILE_BYTES} bytes)")
+        return data
+
+    return _Entry(rel, display, read, st.st_size)
+
+
 def _walk_dir(root: Path) -> Iterator[_Entry]:
-    """Every file under ``root`` (sorted, hidden entries skipped); archives are opened in place."""
+    """Every file under ``root`` (sorted, hidden entries skipped); archives are opened in place.
+
+    Raises:
+        SnapshotError: a snapshot file that is not a regular file, or files over the limits.
+    """
+    total = 0
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(dirpath)
@@ -160,9 +198,16 @@ def _walk_dir(root: Path) -> Iterator[_Entry]:
             rel = rel_dir / name
             if _is_archive(name):
                 for e in _archive_entries(full, str(full)):
-                    yield _Entry(rel / e.rel, e.display, e.read)
+                    total += e.size
+                    yield _Entry(rel / e.rel, e.display, e.read, e.size)
             elif name.lower().endswith(_OBJECT_SUFFIXES):
-                yield _Entry(rel, str(full), full.read_bytes)
+                entry = _file_entry(full, rel, str(full))
+                total += entry.size
+                yield entry
+            else:
+                continue
+            if total > MAX_TOTAL_BYTES:
+                raise SnapshotError(str(root), f"snapshot too large (over {MAX_TOTAL_BYTES} bytes in all)")
 
 
 def _wanted_member(rel: PurePosixPath) -> bool:
@@ -185,6 +230,9 @@ def _archive_entries(p: Path, display: str) -> Iterator[_Entry]:
     total = 0
     out: list[_Entry] = []
     try:
+        budget = min(MAX_ARCHIVE_BYTES, max(_RATIO_FLOOR, MAX_ARCHIVE_RATIO * p.stat().st_size))
+        if not stat.S_ISREG(p.stat().st_mode):
+            raise SnapshotError(display, "not a regular file; only regular files are read")
         with tarfile.open(p, mode="r|*") as tf:
             for member in tf:
                 if not member.isfile():
@@ -202,15 +250,19 @@ def _archive_entries(p: Path, display: str) -> Iterator[_Entry]:
                         where, f"archive member too large ({member.size} bytes, limit {MAX_MEMBER_BYTES})"
                     )
                 total += member.size
-                if total > MAX_ARCHIVE_BYTES:
-                    raise SnapshotError(display, f"archive too large (over {MAX_ARCHIVE_BYTES} bytes)")
+                if total > budget:
+                    raise SnapshotError(
+                        display,
+                        f"archive expands to over {budget} bytes ({MAX_ARCHIVE_RATIO}x its size, at most "
+                        f"{MAX_ARCHIVE_BYTES}): refused as a decompression bomb",
+                    )
                 f = tf.extractfile(member)
                 if f is None:
                     continue
                 data = f.read(member.size + 1)
                 if len(data) > member.size:  # pragma: no cover - tarfile stops at the member size
                     raise SnapshotError(where, "archive member larger than its header says")
-                out.append(_Entry(rel, where, _constant(data)))
+                out.append(_Entry(rel, where, _constant(data), len(data)))
     except SnapshotError:
         raise
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
