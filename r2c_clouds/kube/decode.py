@@ -251,6 +251,8 @@ def _resolve(kind: str | None, api_version: str | None) -> _Resolution | str:
 def _resolve_uncached(kind: str | None, api_version: str | None) -> _Resolution | str:
     if not kind:
         return "object has no kind (and none can be inferred from its list or file name)"
+    if kind == "Status" and _group(api_version) in ("", None, "meta.k8s.io"):
+        return "an API error response (kind Status) saved in place of the objects: list them again"
     group = _group(api_version)
     ki = KINDS_BY_NAME.get(kind)
     if ki is None and not kind.endswith("List"):

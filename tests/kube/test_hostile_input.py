@@ -108,3 +108,10 @@ def test_nesting_without_end_is_one_line(tmp_path: Path, suffix: str, capsys: py
     assert main(["scan", "--snapshot", str(f), "--cloud", "none"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(f) in err
+
+
+def test_a_saved_status_error_is_not_an_empty_cluster(tmp_path: Path) -> None:
+    f = tmp_path / "pods.json"
+    f.write_text(json.dumps({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                             "message": "pods is forbidden", "reason": "Forbidden", "code": 403}))
+    assert _error(f).problem.startswith("an API error response (kind Status)")
