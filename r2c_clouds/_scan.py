@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from r2c_clouds._gc import gc_paused
-from r2c_clouds.errors import UnknownRuleError
+from r2c_clouds.errors import CloudUnreachableError, UnknownRuleError
 from r2c_clouds.loops import Provider
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.cluster import ClusterState
@@ -67,8 +67,16 @@ def scan(
     facts = None
     if provider is not None:
         say(f"asking {provider.name} for cloud facts")
-        facts = gather_facts(provider, cluster, window_minutes=window_minutes)
-        not_checked.extend(facts.not_checked)
+        try:
+            facts = gather_facts(provider, cluster, window_minutes=window_minutes)
+        except CloudUnreachableError as exc:
+            if cloud != "auto":
+                raise  # a cloud named explicitly: exit 3
+            # --cloud auto: the Kubernetes rules still run; the cloud's are not checked
+            say(f"warning: {exc}")
+            not_checked.append(NotChecked("cloud facts", f"{provider.name} not reachable: {exc}"))
+        else:
+            not_checked.extend(facts.not_checked)
     elif why_none:
         not_checked.append(NotChecked("cloud facts", why_none))
 

@@ -360,6 +360,10 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
     else:
         text = report.to_text(color=_use_color(args, stdout), width=_width(stdout))
     _emit(args, text, stdout)
+    for nc in report.not_checked:
+        if nc.what == "cloud facts" and "not reachable" in nc.reason:
+            with contextlib.suppress(OSError):
+                sys.stderr.write(f"{PROG}: warning: cloud facts not checked: {printable(nc.reason)}\n")
     if report.incomplete and not args.allow_partial:
         kinds = ", ".join(dict.fromkeys(nc.what for nc in report.incomplete))
         with contextlib.suppress(OSError):

@@ -11,7 +11,7 @@ import functools
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-from r2c_clouds.errors import BadInputError, UnknownProviderError
+from r2c_clouds.errors import BadInputError, CloudUnreachableError, UnknownProviderError
 from r2c_clouds.loops import Provider
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.providers.kit import Option
@@ -186,7 +186,7 @@ def make_provider(
         provider = factory(cluster, **options) if factory is not None else cls(**options)
     except TypeError as exc:
         raise BadInputError(f"provider {name!r}: {exc}") from exc
-    except BadInputError as exc:
+    except (BadInputError, CloudUnreachableError) as exc:
         if not detected_by_auto:
             raise
         # --cloud auto: a cloud the user did not ask for must not fail the scan
