@@ -22,6 +22,13 @@ per the checklist in K8S-TESTING.md "What a realistic fake must support":
    endpoints (``slow``) for timeouts.
 6. Type-correct JSON: objects are served as given (use API-shaped dicts, e.g. from
    tests/factories.py); ``resourceVersion`` is added as a string when missing.
+7. Fault injection (:class:`Fault`, ``faults=`` or :meth:`FakeApiServer.inject`): per path
+   (``"/version"``) or resource plural (``"pods"``) and per request number, answer with a
+   status code (and ``Retry-After``), a 410 Expired, a truncated body (``Content-Length``
+   larger than what is sent, then the connection closed), a trickle (one byte every N
+   seconds, in the body or in the status line), a hang (no answer), a TCP reset before or
+   in the middle of the body, or any body (wrong types, deeply nested, a ``Status`` sent
+   with HTTP 200).
 
 ``Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`` is honoured as
 the real server does: items carry metadata only, so Secret values are never served.
@@ -39,6 +46,10 @@ Example::
 
     with FakeApiServer([node("n1"), pod("p1")], forbidden={"secrets"}) as api:
         cluster = r2c_clouds.connect(kubeconfig=api.write_kubeconfig(tmp_path / "kubeconfig"))
+
+    # the first GET of pods is reset mid-body, the second answers 503 Retry-After: 1
+    with FakeApiServer(objs, faults={"pods": [Fault.reset(), Fault.error(503, retry_after=1)]}) as api:
+        ...
 """
 
 from __future__ import annotations
@@ -47,10 +58,14 @@ import base64
 import binascii
 import json
 import logging
+import os
 import re
+import socket
+import struct
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +80,7 @@ from r2c_clouds.kube.kinds import KINDS, KindInfo, kind_for
 __all__ = [
     "SECRET_VALUE_B64",
     "FakeApiServer",
+    "Fault",
     "RequestRecord",
     "load_objects",
     "sample_objects",
@@ -128,6 +144,7 @@ class RequestRecord:
         status: HTTP status sent.
         served: ``PodList``, ``PartialObjectMetadataList``, ``Status``, ``APIResourceList``...
         body: the response body, when the server records bodies.
+        at: when the request arrived (``time.monotonic()``).
     """
 
     method: str
@@ -137,6 +154,110 @@ class RequestRecord:
     status: int = 0
     served: str = ""
     body: bytes | None = None
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One way of answering a request badly; build it with the class methods.
+
+    ``truncated``, ``trickle`` and ``reset`` apply to the answer the server would have
+    given (a list page, ``/version``...), so the bytes that do arrive are genuine.
+
+    Args:
+        action: ``error``, ``body``, ``truncated``, ``trickle``, ``hang`` or ``reset``.
+        code: the HTTP status sent (``error`` and ``body``).
+        reason: the ``Status`` reason (``error``).
+        message: the ``Status`` message (``error``).
+        retry_after: the ``Retry-After`` header (``error``), if any.
+        data: the bytes sent (``body``).
+        fraction: the share of the answer sent before the connection is cut
+            (``truncated``, ``reset``); 0 cuts it before the status line.
+        every: seconds between two bytes (``trickle``).
+        headers: trickle the status line instead of the body (``trickle``).
+        metadata: the ``Status`` metadata (``error``; a fresh ``continue`` for 410).
+    """
+
+    action: str
+    code: int = 200
+    reason: str = ""
+    message: str = ""
+    retry_after: str | None = None
+    data: bytes = b""
+    fraction: float = 0.5
+    every: float = 1.0
+    headers: bool = False
+    metadata: Mapping[str, Any] | None = None
+
+    @classmethod
+    def error(
+        cls, code: int, *, retry_after: float | str | None = None, reason: str | None = None, message: str | None = None
+    ) -> Fault:
+        """A ``Status`` error with HTTP ``code`` (and ``Retry-After`` when given)."""
+        return cls(
+            "error", code=code, reason=reason or _REASONS.get(code, "InternalError"),
+            message=message or f"injected fault: HTTP {code}",
+            retry_after=None if retry_after is None else str(retry_after),
+        )
+
+    @classmethod
+    def expired(cls) -> Fault:
+        """410 Expired, as for a ``continue`` token older than the last compaction."""
+        return cls("error", code=410, reason="Expired", message=_EXPIRED_MESSAGE)
+
+    @classmethod
+    def body(cls, body: bytes | Any, code: int = 200) -> Fault:
+        """``body`` (bytes as they are, anything else JSON-encoded) with HTTP ``code``."""
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return cls("body", code=code, data=raw)
+
+    @classmethod
+    def status_ok(cls, code: int = 500, reason: str = "InternalError", message: str = "etcdserver: request timed out") -> Fault:
+        """A ``Status`` failure object sent with HTTP 200 (as some proxies and aggregated
+        API servers do)."""
+        return cls.body(_status(code, reason, message))
+
+    @classmethod
+    def wrong_types(cls) -> Fault:
+        """A list whose fields have the wrong JSON types."""
+        return cls.body({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": 7}, "items": {"0": "pod"}})
+
+    @classmethod
+    def deeply_nested(cls, depth: int = 100_000) -> Fault:
+        """A list whose one item nests ``depth`` objects deep (valid JSON)."""
+        deep = b'{"a":' * depth + b"1" + b"}" * depth
+        return cls("body", data=b'{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"deep","namespace":"default"},"spec":' + deep + b"}]}")
+
+    @classmethod
+    def truncated(cls, fraction: float = 0.5) -> Fault:
+        """The real answer with its full ``Content-Length``, of which only ``fraction`` is
+        sent before the connection is closed (FIN)."""
+        return cls("truncated", fraction=fraction)
+
+    @classmethod
+    def trickle(cls, every: float = 1.0, *, headers: bool = False) -> Fault:
+        """The real answer, one byte every ``every`` seconds (the body after prompt
+        headers; or, with ``headers``, the status line itself), until the client gives up
+        or the server stops."""
+        return cls("trickle", every=every, headers=headers)
+
+    @classmethod
+    def hang(cls) -> Fault:
+        """No answer at all (the connection stays open) until the server stops."""
+        return cls("hang")
+
+    @classmethod
+    def reset(cls, fraction: float = 0.5) -> Fault:
+        """The real answer cut by a TCP reset (RST) after ``fraction`` of it; 0 resets the
+        connection before any byte of the answer."""
+        return cls("reset", fraction=fraction)
+
+
+_REASONS = {
+    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+    410: "Expired", 429: "TooManyRequests", 500: "InternalError", 502: "BadGateway",
+    503: "ServiceUnavailable", 504: "Timeout",
+}
 
 
 class _Obj:
@@ -195,6 +316,9 @@ class FakeApiServer:
         throttle: how many requests per plural answer 429 TooManyRequests (``Retry-After: 0``)
             before the server lets them through, as API Priority and Fairness does under load.
         version: the ``gitVersion`` served at ``/version``.
+        faults: by path (``"/version"``) or plural (``"pods"``): one :class:`Fault` for
+            every request, or a sequence of them for the first requests in order (``None``:
+            answer that one normally); see :meth:`inject`.
         record_bodies: keep every response body in :attr:`requests` (for "no secret value
             was served" assertions; off for big data sets).
         user: the user named in 403 messages.
@@ -213,6 +337,7 @@ class FakeApiServer:
         slow: Mapping[str, float] | None = None,
         throttle: Mapping[str, int] | None = None,
         version: str = DEFAULT_VERSION,
+        faults: Mapping[str, Fault | Sequence[Fault | None]] | None = None,
         record_bodies: bool = False,
         user: str = "system:serviceaccount:r2c:reader",
     ) -> None:
@@ -237,6 +362,15 @@ class FakeApiServer:
         self._expire_next: dict[str, int] = defaultdict(int)
         self._page_cache: dict[tuple[Any, ...], bytes] = {}
         self._filter_cache: dict[tuple[Any, ...], list[_Obj]] = {}
+        self._faults: dict[str, list[tuple[frozenset[int] | None, Fault]]] = defaultdict(list)
+        self._hits: dict[str, int] = defaultdict(int)
+        for where, spec in (faults or {}).items():
+            if isinstance(spec, Fault):
+                self.inject(where, spec)
+            else:
+                for n, one in enumerate(spec, start=1):
+                    if one is not None:
+                        self.inject(where, one, on=n)
         self._resources: dict[tuple[str, str], _Resource] = {}
         for ki in KINDS:
             self._resources[(ki.api_version, ki.plural)] = _Resource(ki)
@@ -271,6 +405,15 @@ class FakeApiServer:
             self.httpserver.clear()
             self.httpserver.stop()
 
+    def go_down(self) -> None:
+        """Stop serving and close the listening socket: from now on connections to
+        :attr:`url` are refused, as when the API server goes away in the middle of a scan
+        (requests being answered still get their answer)."""
+        server = self.httpserver.server
+        self.stop()
+        if self._own_server and server is not None:
+            server.server_close()
+
     def __enter__(self) -> FakeApiServer:
         return self.start()
 
@@ -294,6 +437,21 @@ class FakeApiServer:
         with 410 Expired (as after an etcd compaction)."""
         with self._lock:
             self._expire_next[plural] += times
+
+    def inject(self, where: str, fault: Fault, *, on: int | Iterable[int] | None = None) -> None:
+        """Answer requests for ``where`` with ``fault``.
+
+        Args:
+            where: a path (``"/version"``, ``"/api/v1/pods"``) or a resource plural
+                (``"pods"``: every list or get of pods, cluster-wide or namespaced).
+            fault: how to answer.
+            on: which requests for ``where``, numbered from 1 since the server was created
+                (``on=1``: the first; ``on=range(1, 4)``: the first three); ``None``: all.
+                A later injection wins over an earlier one for the same request.
+        """
+        nums = None if on is None else frozenset([on] if isinstance(on, int) else on)
+        with self._lock:
+            self._faults[where].append((nums, fault))
 
     def compact(self) -> None:
         """Make every ``continue`` token handed out so far stale (410 Expired)."""
@@ -358,6 +516,7 @@ class FakeApiServer:
             path=request.path,
             query=dict(request.args.items()),
             headers=dict(request.headers.items()),
+            at=time.monotonic(),
         )
         with self._lock:
             self.requests.append(rec)
@@ -372,6 +531,9 @@ class FakeApiServer:
     def _answer(self, request: Request, rec: RequestRecord) -> Response:
         if self._own_server:
             self.httpserver.log.clear()  # do not keep response bodies around
+        fault = self._fault_for(request.path)
+        if fault is not None and fault.action in ("error", "body"):
+            return self._faulty(fault, request, rec, b"", 0)
         try:
             delay = self._delay_for(request.path)
             if delay:
@@ -381,11 +543,94 @@ class FakeApiServer:
         except _Reply as r:
             served, status = "Status", r.code
             body = _ENC.encode(_status(r.code, r.reason, r.message, **r.extra))
+        if fault is not None:
+            return self._faulty(fault, request, rec, body, status)
         rec.status, rec.served = status, served
         if self.record_bodies:
             rec.body = body
         headers = {"Retry-After": "0"} if status == 429 else {}
         return Response(body, status=status, content_type="application/json", headers=headers)
+
+    # ------------------------------------------------------------------ faults
+
+    def _fault_for(self, path: str) -> Fault | None:
+        """The fault injected for this request, counting it for every key it matches."""
+        keys = [k for k in (path, _plural_of(path)) if k]
+        found: Fault | None = None
+        with self._lock:
+            for key in keys:
+                if key not in self._faults:
+                    continue
+                self._hits[key] += 1
+                n = self._hits[key]
+                for nums, fault in self._faults[key]:
+                    if nums is None or n in nums:
+                        found = fault
+                if found is not None:
+                    break
+        return found
+
+    def _faulty(self, fault: Fault, request: Request, rec: RequestRecord, body: bytes, status: int) -> Response:
+        """The response for ``fault``; ``body``/``status``: what the server would have sent."""
+        rec.served = f"fault:{fault.action}"
+        if fault.action == "error":
+            rec.status = fault.code
+            extra: dict[str, Any] = {}
+            if fault.code == 410:
+                extra["metadata"] = {"continue": request.args.get("continue") or ""}
+            err = _ENC.encode(_status(fault.code, fault.reason, fault.message, **extra))
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            return Response(err, status=fault.code, content_type="application/json", headers=headers)
+        if fault.action == "body":
+            rec.status = fault.code
+            return Response(fault.data, status=fault.code, content_type="application/json")
+        rec.status = status
+        sock: socket.socket = request.environ["werkzeug.socket"]
+        gen: Iterator[bytes]
+        if fault.action == "hang":
+            gen = self._hang()
+        elif fault.action == "trickle":
+            gen = self._trickle_status(sock, fault.every) if fault.headers else self._trickle(body, fault.every)
+        elif fault.action == "truncated":
+            gen = iter([body[: int(len(body) * fault.fraction)]])
+        elif fault.action == "reset":
+            gen = self._reset(sock, body[: int(len(body) * fault.fraction)], before=fault.fraction <= 0)
+        else:
+            raise ValueError(f"unknown fault {fault.action!r}")
+        # The declared length is the whole answer: whatever is cut short is visibly short.
+        return Response(
+            gen, status=status, content_type="application/json",
+            headers={"Content-Length": str(len(body))}, direct_passthrough=True,
+        )
+
+    def _hang(self) -> Iterator[bytes]:
+        self._closing.wait()
+        yield from ()
+
+    def _trickle(self, body: bytes, every: float) -> Iterator[bytes]:
+        for i in range(len(body)):
+            if i and self._closing.wait(every):
+                return
+            yield body[i : i + 1]
+
+    def _trickle_status(self, sock: socket.socket, every: float) -> Iterator[bytes]:
+        """Write the status line, then one header line that never ends, a byte at a time,
+        before werkzeug writes anything."""
+        head = b"HTTP/1.1 200 OK\r\nX-Trickle: "
+        try:
+            for i in range(60_000):
+                sock.sendall(head[i : i + 1] or b"z")
+                if self._closing.wait(every):
+                    break
+        except OSError:
+            pass  # the client gave up
+        yield from ()
+
+    def _reset(self, sock: socket.socket, part: bytes, *, before: bool) -> Iterator[bytes]:
+        if not before:
+            yield part
+            self._closing.wait(0.05)  # let the client read the part before the reset
+        _reset_connection(sock)
 
     def _delay_for(self, path: str) -> float:
         if path in self.slow:
@@ -590,6 +835,37 @@ def _status(code: int, reason: str, message: str, *, metadata: dict[str, Any] | 
         st["details"] = details
     st["code"] = code
     return st
+
+
+def _plural_of(path: str) -> str | None:
+    """The resource plural a request path names (``/api/v1/namespaces/ns/pods/p`` → ``pods``)."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"] and len(parts) >= 3:
+        rest = parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 4:
+        rest = parts[3:]
+    else:
+        return None
+    if rest[0] == "namespaces" and len(rest) >= 3:
+        return rest[2]
+    return rest[0]
+
+
+def _reset_connection(sock: socket.socket) -> None:
+    """Abort the TCP connection behind ``sock`` with a reset (RST), under werkzeug's feet.
+
+    With ``SO_LINGER`` set to 0, closing the last descriptor of a socket sends RST. ``dup2``
+    closes that descriptor and puts an idle socketpair end in its place, so werkzeug goes on
+    writing into a dead end (a broken pipe it ignores) instead of a closed or reused
+    descriptor.
+    """
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    spare, other = socket.socketpair()
+    try:
+        os.dup2(spare.fileno(), sock.fileno())
+    finally:
+        spare.close()
+        other.close()
 
 
 def _matches(o: _Obj, lmatch: Any, fmatch: Any, fields: bool) -> bool:
@@ -872,7 +1148,6 @@ def main(argv: list[str] | None = None) -> None:
     """
     import argparse
     import sys
-    import time
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--pods", type=int, default=1000)

@@ -11,34 +11,80 @@ What a live scan sees, and what it does not:
   Secret values never cross the wire. A live scan therefore knows each Secret's name,
   namespace, labels and annotations, but not its ``type`` nor its key names (a snapshot does).
 - A kind the credentials may not list (403) is recorded as *not checked* (``forbidden: ...``)
-  and the scan goes on. So is a built-in kind the server does not serve (404).
+  and the scan goes on. So is a built-in kind the server does not serve (404), and a kind the
+  server answers with any other error status (``server error 500 InternalError: ...``).
 - A custom resource kind whose CRD is not installed (404 on an ``optional`` kind: KEDA
   ScaledObject, Prometheus Operator ServiceMonitor) counts as *captured with no objects*:
   an absent CRD means there are none.
+- A kind is *captured with no objects* only when the server sends a list with an empty
+  ``items`` (``[]``, or ``null`` in a ``...List``: how Go writes an empty slice). A ``Status`` object sent with HTTP 200 (some proxies and aggregated API servers
+  do), a 200 body without ``items``, a body of the wrong types, a truncated or too deeply
+  nested one: that kind is not checked, with the reason; never an empty list.
 - An expired ``continue`` token (410 Gone) restarts that kind's list from the first page, at
   most :data:`EXPIRED_RESTARTS` times; after that the kind is not checked (``expired: ...``).
-  A throttled request (429, or 503 with ``Retry-After``) is retried as client-go does.
-- 401, a refused or timed-out connection, DNS or TLS failures raise
-  :class:`~r2c_clouds.errors.ClusterUnreachableError` (exit 3); a kubeconfig or context that
-  cannot be used raises :class:`~r2c_clouds.errors.ConfigError` (exit 2).
+
+Deadlines (wall-clock, whatever the server does):
+
+- **Per request** (``request_timeout``, default :data:`REQUEST_TIMEOUT` = 60 s): connecting,
+  sending, the headers and the *whole* body of one GET. Socket timeouts alone do not bound a
+  server that trickles a byte a second (each read succeeds), so the body is read in
+  ``read1`` chunks checked against a monotonic deadline, and a watchdog timer shuts the
+  request's socket down when the deadline passes, which also ends a trickle of headers.
+- **Whole read of the cluster** (``timeout``, default :data:`SCAN_TIMEOUT` = 300 s; ``None``:
+  none): ``/version`` and every page of every kind. No request or retry outlives it.
+
+When a deadline passes: on ``/version``, or before the server has answered any list
+request, the scan stops with a one-line :class:`~r2c_clouds.errors.ClusterUnreachableError`
+(exit 3) naming the request and the deadline: a server that answers nothing has nothing to
+diagnose. Once the server has answered lists, a kind whose request timed out, or that was
+not finished when the whole-read deadline passed, is *not checked* (``timeout: ...``) and
+the kinds that were read are kept: a partial diagnosis that says what it lacks is worth
+more than none. Partially read kinds are dropped whole, never counted as complete.
+
+Retries (idempotent GETs only, as client-go retries them), at most :data:`ATTEMPTS` tries of a
+request, never past the whole-read deadline:
+
+- a connection reset, closed before the answer, or cut mid-body (EOF / ``IncompleteRead``);
+- a refused connection once the server has answered (an API server restarting behind its
+  load balancer); a refused first request fails at once;
+- 429 (at most :data:`THROTTLE_RETRIES` times) and any 5xx carrying ``Retry-After`` (503,
+  504...): the wait is what the server asks, at most :data:`RETRY_AFTER_CAP` s.
+
+Waits without ``Retry-After`` back off exponentially with jitter: :data:`BACKOFF_BASE` s
+doubling, times a random 0.5-1 (0.25, 0.5, 1, 2 s at most: under 4 s for all four retries).
+Timeouts, DNS, TLS, connect timeouts, 401 and 5xx without ``Retry-After`` are not retried.
+A kind whose connection still drops after its tries, or whose server still answers 429/5xx,
+is not checked (``connection dropped: ...``, ``server error 503 ...``); a connection still
+refused stops the scan (below). Figures with the defaults: a refused port fails in
+milliseconds; a server that goes away mid-scan, after 5 tries over 2-4 s; a server that
+accepts connections but answers nothing, after one request deadline (60 s), the requests in
+flight being cut at once.
+
+401, a refused connection (after its retries), a connect timeout, DNS or TLS failures raise
+:class:`~r2c_clouds.errors.ClusterUnreachableError` (exit 3) and abandon the other lists at
+once (their requests are cut); a kubeconfig or context that cannot be used raises
+:class:`~r2c_clouds.errors.ConfigError` (exit 2).
 
 How the client is used: the kubeconfig (or the pod's service account) is loaded by
 ``kubernetes.config`` into a ``Configuration`` (so exec plugins, OIDC, client certificates and
-proxies work as usual) with urllib3 retries limited to one reconnect and no read retry, and a
+proxies work as usual) with urllib3's own retries off (this module retries), and a
 connection pool sized for :data:`WORKERS`. Requests go through ``ApiClient.param_serialize``
-and ``ApiClient.call_api`` (the kubernetes 37 signatures) with ``_request_timeout=(connect,
-read)``, and the raw response bytes are read, never deserialized by the client. The
+and ``ApiClient.call_api`` (the kubernetes 37 signatures; the client does not preload the
+body), and the raw response bytes are read, never deserialized by the client. The
 ``kubernetes`` package is imported only when :func:`connect` runs.
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import os
+import random
+import socket
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -46,7 +92,7 @@ import msgspec
 from attrs import frozen
 
 from r2c_clouds._gc import gc_paused
-from r2c_clouds.errors import ClusterUnreachableError, ConfigError, SnapshotError
+from r2c_clouds.errors import BadInputError, ClusterUnreachableError, ConfigError, SnapshotError
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.decode import decode_page
 from r2c_clouds.kube.kinds import KINDS, KindInfo
@@ -58,9 +104,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACCEPT_METADATA_ONLY",
+    "ATTEMPTS",
+    "BACKOFF_BASE",
     "EXPIRED_RESTARTS",
     "FREEZE_AT",
     "PAGE_LIMIT",
+    "REQUEST_TIMEOUT",
+    "RETRY_AFTER_CAP",
+    "SCAN_TIMEOUT",
     "THROTTLE_RETRIES",
     "WORKERS",
     "KindResult",
@@ -75,19 +126,36 @@ PAGE_LIMIT = 500
 WORKERS = 6
 #: How many times a list whose ``continue`` token expired (410) is restarted from scratch.
 EXPIRED_RESTARTS = 2
-#: Retries of a request the server throttled (429, or 503 with Retry-After).
+#: Default deadline, in seconds, of the whole read of the cluster (``connect(timeout=)``).
+SCAN_TIMEOUT = 300.0
+#: Default deadline, in seconds, of one request: connect, headers and the whole body.
+REQUEST_TIMEOUT = 60.0
+#: Tries of one GET at most (the first one included), whatever went wrong.
+ATTEMPTS = 5
+#: Retries of a request the server throttled (429), within :data:`ATTEMPTS`.
 THROTTLE_RETRIES = 3
+#: First wait before a retry without ``Retry-After``, in seconds; doubled at each retry.
+BACKOFF_BASE = 0.25
+#: Longest wait before a retry without ``Retry-After``.
+BACKOFF_CAP = 4.0
+#: ``Retry-After`` is honoured up to this many seconds.
+RETRY_AFTER_CAP = 5.0
 #: From this many objects on, the decoded objects are frozen out of the cyclic GC's reach.
 FREEZE_AT = 20_000
 #: The Accept header that makes the API server return metadata only (used for Secrets).
 ACCEPT_METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 _ACCEPT_JSON = "application/json"
 _CONNECT_TIMEOUT = 10.0
+_READ_CHUNK = 1 << 20
 
 Progress = Callable[[str], Any]
 
 _UNREACHABLE_HINT = (
     "check that the API server is up and reachable from here (VPN, firewall, private endpoint), "
+    "or scan a snapshot instead"
+)
+_SLOW_HINT = (
+    "the API server is reachable but too slow to answer: retry later, raise the timeout, "
     "or scan a snapshot instead"
 )
 _UNAUTHORIZED_HINT = (
@@ -116,6 +184,16 @@ class _Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
     items: list[T] | None = None
 
 
+class _Envelope(msgspec.Struct, frozen=True, kw_only=True):
+    """What a 200 body with no objects is, typed loosely: a list, a ``Status``, anything."""
+
+    kind: Any = None
+    items: Any = msgspec.UNSET
+    code: Any = None
+    reason: Any = None
+    message: Any = None
+
+
 class _Status(msgspec.Struct, frozen=True, kw_only=True):
     """The ``Status`` object the API server sends with an error."""
 
@@ -138,6 +216,7 @@ class _Item(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _RAW_PAGE = msgspec.json.Decoder(_Page[msgspec.Raw])
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
 _STATUS = msgspec.json.Decoder(_Status)
 _VERSION = msgspec.json.Decoder(_Version)
 _ITEM = msgspec.json.Decoder(_Item)
@@ -168,19 +247,60 @@ class KindResult:
     restarts: int = 0
 
 
+def _one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 class _HttpStatusError(Exception):
     """A non-2xx answer from the API server, with its ``Status`` body decoded."""
 
     def __init__(self, status: int, body: bytes, retry_after: str | None = None) -> None:
         try:
             st = _STATUS.decode(body)
-        except msgspec.DecodeError:
-            st = _Status(message=" ".join(body[:200].decode("utf-8", "replace").split()))
+        except (msgspec.DecodeError, RecursionError):
+            st = _Status(message=body[:200].decode("utf-8", "replace"))
         super().__init__(f"{status} {st.reason}: {st.message}")
         self.status = status
         self.retry_after = _seconds(retry_after)
-        self.reason = st.reason
-        self.message = st.message or st.reason or f"HTTP {status}"
+        self.reason = _one_line(st.reason, 80)
+        self.message = _one_line(st.message) or self.reason or f"HTTP {status}"
+
+
+class _Failure(Exception):
+    """A GET that got no complete HTTP answer.
+
+    ``kind`` is ``refused`` (connection refused), ``connect`` (DNS, TLS, connect timeout,
+    proxy: the server cannot be reached), ``dropped`` (reset, closed before or during the
+    answer) or ``timeout`` (a deadline passed; ``by_scan``: the whole-read one).
+    """
+
+    def __init__(self, kind: str, detail: str, path: str, *, by_scan: bool = False) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.path = path
+        self.by_scan = by_scan
+        self.attempts = 1
+
+    def describe(self) -> str:
+        """A few words for a message: what failed, on which request."""
+        if self.kind == "timeout":
+            return self.detail
+        if self.kind == "dropped":
+            return f"connection dropped during GET {self.path} ({self.detail}; {_tries(self.attempts)})"
+        if self.attempts > 1:
+            return f"{self.detail} (GET {self.path}; {_tries(self.attempts)})"
+        return self.detail
+
+
+class _BadBody(Exception):
+    """A 2xx answer that is not a list of the kind asked for (the message says why)."""
+
+
+def _tries(n: int) -> str:
+    return "1 attempt" if n == 1 else f"{n} attempts"
 
 
 # --------------------------------------------------------------------------- public API
@@ -190,8 +310,10 @@ def connect(
     context: str | None = None,
     kubeconfig: str | os.PathLike[str] | None = None,
     in_cluster: bool | None = None,
-    timeout: float = 30.0,
+    timeout: float | None = SCAN_TIMEOUT,
     progress: Progress | None = None,
+    *,
+    request_timeout: float = REQUEST_TIMEOUT,
 ) -> ClusterState:
     """Read every kind r2c_clouds knows from a live cluster (GET requests only).
 
@@ -200,27 +322,34 @@ def connect(
         kubeconfig: kubeconfig file (default: ``$KUBECONFIG``, else ``~/.kube/config``).
         in_cluster: use the pod's service account; default: when no kubeconfig is found
             and ``KUBERNETES_SERVICE_HOST`` is set.
-        timeout: per-request read timeout in seconds (the connect timeout is at most 10 s).
+        timeout: deadline in seconds of the whole read of the cluster (``/version`` and
+            every page of every kind, retries included); ``None``: no overall deadline.
         progress: called with a short message per kind listed (``"listed 150000 pods"``).
+        request_timeout: deadline in seconds of one request: connect, headers and the
+            whole body, however slowly the server sends it.
 
     Returns:
-        The cluster, with ``source`` ``context:<name>`` (or ``in-cluster``). Forbidden kinds
-        are in ``not_checked``; Secrets carry metadata only.
+        The cluster, with ``source`` ``context:<name>`` (or ``in-cluster``). Forbidden kinds,
+        and kinds that failed or timed out once the server had answered lists, are in
+        ``not_checked``; Secrets carry metadata only.
 
     Raises:
         ConfigError: the kubeconfig or context cannot be used (exit 2).
-        ClusterUnreachableError: the API server cannot be reached, timed out, or rejected
-            the credentials (401) (exit 3).
+        BadInputError: a timeout that is not a positive number (exit 2).
+        ClusterUnreachableError: the API server cannot be reached, answered nothing in
+            time, or rejected the credentials (401) (exit 3).
 
     .. versionadded:: 0.1
     """
+    _check_timeout("timeout", timeout)
+    _check_timeout("request_timeout", request_timeout, required=True)
     target = _load_target(context, kubeconfig, in_cluster)
-    api = target.api
+    session = _Session(target.api, target.server, request_timeout=request_timeout, timeout=timeout)
     try:
         builder = StateBuilder(source=target.source, name=target.cluster_name)
-        builder.server_version = server_version(api, target.server, timeout)
+        builder.server_version = _server_version(session)
         with gc_paused():  # decoded structs hold no cycles; see r2c_clouds._gc
-            results = list_kinds(api, KINDS, server=target.server, timeout=timeout, progress=progress)
+            results = _list_all(session, KINDS, progress=progress, limit=PAGE_LIMIT, workers=WORKERS)
             for res in results:
                 if res.items is None:
                     builder.forbid(res.kind.kind, res.reason or "not listed")
@@ -236,25 +365,23 @@ def connect(
                 gc.freeze()
             return cluster
     finally:
-        api.close()  # type: ignore[no-untyped-call]
+        session.abort()  # nothing is in flight by now; belt and braces
+        target.api.close()  # type: ignore[no-untyped-call]
 
 
-def server_version(api: ApiClient, server: str, timeout: float) -> str | None:
+def server_version(api: ApiClient, server: str, timeout: float = REQUEST_TIMEOUT) -> str | None:
     """``gitVersion`` from ``GET /version`` (``None`` if the server will not say).
 
+    Args:
+        api: a configured ``kubernetes.client.ApiClient``.
+        server: the server URL, for messages.
+        timeout: the request's deadline in seconds (connect, headers and body).
+
     Raises:
-        ClusterUnreachableError: the server cannot be reached or rejects the credentials.
+        ClusterUnreachableError: the server cannot be reached, does not answer in time, or
+            rejects the credentials.
     """
-    try:
-        body = _get(api, "/version", [], _ACCEPT_JSON, server, timeout)
-    except _HttpStatusError as exc:
-        if exc.status == 401:
-            raise _unauthorized(server) from exc
-        return None
-    try:
-        return _VERSION.decode(body).git_version
-    except msgspec.DecodeError:
-        return None
+    return _server_version(_Session(api, server, request_timeout=timeout, timeout=None))
 
 
 def list_kinds(
@@ -262,7 +389,8 @@ def list_kinds(
     kinds: Sequence[KindInfo],
     *,
     server: str,
-    timeout: float = 30.0,
+    timeout: float | None = SCAN_TIMEOUT,
+    request_timeout: float = REQUEST_TIMEOUT,
     progress: Progress | None = None,
     limit: int = PAGE_LIMIT,
     workers: int = WORKERS,
@@ -273,7 +401,8 @@ def list_kinds(
         api: a configured ``kubernetes.client.ApiClient``.
         kinds: the kinds to list.
         server: the server URL, for messages.
-        timeout: per-request read timeout in seconds.
+        timeout: deadline in seconds of the whole listing (``None``: none).
+        request_timeout: deadline in seconds of one request (connect, headers, body).
         progress: called (from this thread) with one message per kind.
         limit: page size asked for.
         workers: kinds listed at once.
@@ -282,35 +411,82 @@ def list_kinds(
         One result per kind, in the order of ``kinds``.
 
     Raises:
-        ClusterUnreachableError: on the first connection failure or 401; the other lists
-            are abandoned.
+        ClusterUnreachableError: on the first connection failure or 401, or a timeout
+            before any list was answered; the other lists are abandoned.
     """
+    _check_timeout("timeout", timeout)
+    _check_timeout("request_timeout", request_timeout, required=True)
+    session = _Session(api, server, request_timeout=request_timeout, timeout=timeout)
+    try:
+        return _list_all(session, kinds, progress=progress, limit=limit, workers=workers)
+    finally:
+        session.abort()
+
+
+def _check_timeout(name: str, value: float | None, *, required: bool = False) -> None:
+    if value is None and not required:
+        return
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+        raise BadInputError(f"{name} must be a positive number of seconds, not {value!r}")
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def _server_version(s: _Session) -> str | None:
+    try:
+        body = _fetch(s, "/version", [], _ACCEPT_JSON)
+    except _HttpStatusError as exc:
+        if exc.status == 401:
+            raise _unauthorized(s.server) from exc
+        return None
+    except _Failure as exc:
+        raise s.unreachable(exc) from exc
+    try:
+        return _VERSION.decode(body).git_version
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def _list_all(
+    s: _Session, kinds: Sequence[KindInfo], *, progress: Progress | None, limit: int, workers: int
+) -> list[KindResult]:
     results: dict[str, KindResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="r2c-list")
-    pending: set[Future[KindResult]] = {
-        pool.submit(_list_kind, api, ki, server, timeout, limit) for ki in kinds
-    }
+    pending: set[Future[KindResult]] = {pool.submit(_list_kind, s, ki, limit) for ki in kinds}
     try:
         while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 res = fut.result()
                 results[res.kind.kind] = res
                 if progress is not None:
                     progress(_describe(res))
     except BaseException:
-        # Fail fast: do not wait for the other lists (they end at their own timeout).
+        # Fail fast: cut the requests in flight and drop the lists not started.
+        s.abort()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     return [results[ki.kind] for ki in kinds]
 
 
-# --------------------------------------------------------------------------- listing
+def _list_kind(s: _Session, ki: KindInfo, limit: int) -> KindResult:
+    """Page through one kind. HTTP errors other than 401, bad bodies, and (once the server
+    has answered a list) timeouts and dropped connections become a not-checked reason.
+
+    Raises:
+        ClusterUnreachableError: the scan must stop; the session is aborted at once, so the
+            other workers start no new request.
+    """
+    try:
+        return _list_pages(s, ki, limit)
+    except ClusterUnreachableError:
+        s.abort()
+        raise
 
 
-def _list_kind(api: ApiClient, ki: KindInfo, server: str, timeout: float, limit: int) -> KindResult:
-    """Page through one kind. HTTP errors other than 401 become a not-checked reason."""
+def _list_pages(s: _Session, ki: KindInfo, limit: int) -> KindResult:
     accept = ACCEPT_METADATA_ONLY if ki.kind == "Secret" else _ACCEPT_JSON
     path = ki.path()
     pages = 0
@@ -324,20 +500,29 @@ def _list_kind(api: ApiClient, ki: KindInfo, server: str, timeout: float, limit:
             if token:
                 query.append(("continue", token))
             try:
-                body = _get_patiently(api, path, query, accept, server, timeout)
+                body = _fetch(s, path, query, accept)
             except _HttpStatusError as exc:
+                s.listed = True
                 if exc.status == 410 and token:
                     last_expired = exc.message
                     break  # restart this kind's list from the first page
-                return _failed(ki, exc, server, pages, restart)
+                return _failed(ki, exc, s.server, pages, restart)
+            except _Failure as exc:
+                return _timed_out(s, ki, exc, pages, restart)
+            s.listed = True
             pages += 1
             try:
-                token = _decode_page(ki, body, items, notes)
-            except msgspec.DecodeError as exc:
+                next_token = _decode_page(ki, body, items, notes)
+            except _BadBody as exc:
+                return KindResult(ki, None, str(exc), pages=pages, restarts=restart)
+            if next_token and next_token == token:
                 return KindResult(
-                    ki, None, f"the server's answer to GET {path} is not a list: {exc}",
+                    ki, None,
+                    f"the server's answer to GET {path} repeats the continue token it was "
+                    "asked for (the list would never end)",
                     pages=pages, restarts=restart,
                 )
+            token = next_token
             if not token:
                 return KindResult(
                     ki, items, "; ".join(notes) or None, pages=pages, restarts=restart
@@ -359,34 +544,71 @@ def _decode_page(ki: KindInfo, body: bytes, into: list[Any], notes: list[str]) -
     skipped and named in ``notes``, so one odd object does not lose the whole kind.
 
     Raises:
-        msgspec.DecodeError: the body is not a JSON list at all.
+        _BadBody: the body is not a list of this kind at all (not JSON, wrong types, nested
+            too deeply, a ``Status``, no ``items``).
     """
+    source = f"GET {ki.path()}"
     try:
-        page = decode_page(body, ki, f"GET {ki.path()}")
+        page = decode_page(body, ki, source)
     except SnapshotError:
         pass
     else:
+        if not page.items:
+            _check_empty_page(body, source)
         into.extend(page.items)
         return page.continue_token
-    raw: _Page[msgspec.Raw] = _RAW_PAGE.decode(body)
+    try:
+        raw: _Page[msgspec.Raw] = _RAW_PAGE.decode(body)
+    except msgspec.DecodeError as exc:
+        raise _BadBody(f"the server's answer to {source} is not a list: {_one_line(str(exc))}") from None
+    except RecursionError:
+        raise _BadBody(f"the server's answer to {source} cannot be decoded: nested too deeply") from None
+    if not raw.items:
+        _check_empty_page(body, source)
     dec = item_decoder(ki)
     bad = 0
     first = ""
     for item in raw.items or ():
         try:
             into.append(dec.decode(item))
-        except msgspec.ValidationError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             bad += 1
-            first = first or f"{_safe_item_meta(item)}: {exc}"
+            why = "nested too deeply" if isinstance(exc, RecursionError) else _one_line(str(exc))
+            first = first or f"{_safe_item_meta(item)}: {why}"
     if bad:
         notes.append(f"{bad} object(s) skipped, cannot decode {first}")
     return raw.metadata.continue_ or None
 
 
+def _check_empty_page(body: bytes, source: str) -> None:
+    """A page with no objects must still be a list: an empty ``items`` (or ``null`` in a
+    ``...List``), not a ``Status`` sent with HTTP 200 nor an object without ``items``.
+
+    Raises:
+        _BadBody: it is not.
+    """
+    try:
+        env = _ENVELOPE.decode(body)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _BadBody(f"the server's answer to {source} is not a list: {_one_line(str(exc))}") from None
+    kind = env.kind if isinstance(env.kind, str) else None
+    if kind == "Status":
+        code = env.code if isinstance(env.code, int) else "?"
+        reason = env.reason if isinstance(env.reason, str) else ""
+        message = _one_line(env.message) if isinstance(env.message, str) else ""
+        text = f"server error {code} {reason}: {message}".replace(" :", ":").rstrip(": ")
+        raise _BadBody(f"{text} (a Status sent with HTTP 200 to {source})")
+    if env.items is msgspec.UNSET:
+        what = f"a {kind}" if kind else "an object"
+        raise _BadBody(f"the server's answer to {source} is not a list: {what} without items")
+    if env.items is None and not (kind or "").endswith("List"):
+        raise _BadBody(f"the server's answer to {source} is not a list: items is null")
+
+
 def _safe_item_meta(item: msgspec.Raw) -> str:
     try:
         meta = _ITEM.decode(item).metadata
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return "an object"
     return f"{meta.namespace}/{meta.name}" if meta.namespace else str(meta.name)
 
@@ -413,6 +635,24 @@ def _failed(ki: KindInfo, exc: _HttpStatusError, server: str, pages: int, restar
     return KindResult(ki, None, reason, pages=pages, restarts=restarts)
 
 
+def _timed_out(s: _Session, ki: KindInfo, exc: _Failure, pages: int, restarts: int) -> KindResult:
+    """A kind whose request got no complete answer: not checked once the server has
+    answered lists; else (or when the server cannot be reached at all) the scan stops.
+
+    Raises:
+        ClusterUnreachableError: the server cannot be connected to, or has answered no list.
+    """
+    if exc.kind in ("refused", "connect") or not s.listed:
+        raise s.unreachable(exc) from exc
+    if exc.kind == "timeout":
+        reason = f"timeout: {exc.describe()}"
+    else:
+        reason = f"connection dropped: GET {exc.path} failed {_tries(exc.attempts)} ({exc.detail})"
+    if pages:
+        reason += f"; {pages} page(s) read were dropped"
+    return KindResult(ki, None, reason, pages=pages, restarts=restarts)
+
+
 def _describe(res: KindResult) -> str:
     plural = res.kind.plural
     if res.absent:
@@ -426,125 +666,365 @@ def _describe(res: KindResult) -> str:
 # --------------------------------------------------------------------------- HTTP
 
 
-def _get(
-    api: ApiClient,
-    path: str,
-    query: list[tuple[str, Any]],
-    accept: str,
-    server: str,
-    timeout: float,
-) -> bytes:
-    """One GET through the client's transport; the raw body of a 2xx answer.
+class _Session:
+    """One read of a cluster: the client, the deadlines, what the server has answered so
+    far, and the requests in flight (so that a failing scan can cut them)."""
+
+    def __init__(self, api: ApiClient, server: str, *, request_timeout: float, timeout: float | None) -> None:
+        self.api = api
+        self.server = server
+        self.request_timeout = float(request_timeout)
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.reached = False  #: the server has given a complete HTTP answer
+        self.listed = False  #: ... to a list request
+        self._aborted = threading.Event()
+        self._lock = threading.Lock()
+        self._watches: set[_Watch] = set()
+        _watch_pools(api)
+
+    @property
+    def aborted(self) -> bool:
+        return self._aborted.is_set()
+
+    def abort(self) -> None:
+        """Cut every request in flight and refuse new ones."""
+        self._aborted.set()
+        with self._lock:
+            watches = list(self._watches)
+        for w in watches:
+            w.fire()
+
+    def track(self, w: _Watch) -> None:
+        with self._lock:
+            self._watches.add(w)
+
+    def untrack(self, w: _Watch) -> None:
+        with self._lock:
+            self._watches.discard(w)
+
+    def pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` before a retry. ``False`` (at once) when the whole-read
+        deadline would pass first or the scan is abandoned."""
+        if self.deadline is not None and time.monotonic() + seconds >= self.deadline:
+            return False
+        return not self._aborted.wait(seconds)
+
+    def unreachable(self, exc: _Failure) -> ClusterUnreachableError:
+        if exc.kind == "timeout":
+            text = exc.describe()
+            if exc.path != "/version":
+                text += ", and no list request was answered"
+            return ClusterUnreachableError(
+                f"cannot reach the Kubernetes API server at {self.server}: {text}", remediation=_SLOW_HINT
+            )
+        return ClusterUnreachableError(
+            f"cannot reach the Kubernetes API server at {self.server}: {exc.describe()}",
+            remediation=_UNREACHABLE_HINT,
+        )
+
+
+class _Watch:
+    """The watchdog of one request: when its deadline passes, :meth:`fire` shuts the
+    request's socket down, so a read blocked on a silent or trickling server returns at
+    once; the reader then sees :attr:`fired`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.conn: Any = None  # the urllib3 connection, set by the watched pool
+        self.response: Any = None  # the urllib3 response, once the headers are in
+        self.fired = False
+        self.done = False
+
+    def fire(self) -> None:
+        with self.lock:
+            if self.done or self.fired:
+                return
+            self.fired = True
+            sock = self._socket()
+            try:
+                if isinstance(sock, socket.socket):
+                    # the plain socket's shutdown, also under TLS: SSLSocket.shutdown would
+                    # drop the TLS state under the reading thread's feet
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                elif sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
+                elif self.response is not None:
+                    self.response.shutdown()  # urllib3 >= 2.3 keeps the socket's shutdown
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    def _socket(self) -> Any:
+        """The request's socket: the connection's; once http.client has let go of it (an
+        answer with ``Connection: close``), the one the response still reads from."""
+        sock = getattr(self.conn, "sock", None)
+        if sock is None and self.response is not None:
+            fp = getattr(getattr(self.response, "_fp", None), "fp", None)
+            sock = getattr(getattr(fp, "raw", None), "_sock", None)
+        return sock
+
+    def finish(self) -> None:
+        with self.lock:
+            self.done = True
+
+
+_CURRENT = threading.local()  # .watch: the _Watch of this thread's request
+_WATCHED: dict[type, type] = {}
+
+
+def _watched(cls: Any) -> type:
+    """A subclass of urllib3 pool class ``cls`` that tells the current request's watchdog
+    which connection it uses."""
+    sub = _WATCHED.get(cls)
+    if sub is None:
+
+        class Watched(cls):  # type: ignore[misc]
+            def _get_conn(self, timeout: float | None = None) -> Any:
+                conn = super()._get_conn(timeout)
+                w: _Watch | None = getattr(_CURRENT, "watch", None)
+                if w is not None:
+                    with w.lock:
+                        w.conn = conn
+                return conn
+
+        Watched.__name__ = Watched.__qualname__ = f"Watched{cls.__name__}"
+        sub = _WATCHED[cls] = Watched
+    return sub
+
+
+def _watch_pools(api: Any) -> None:
+    """Make the client's pool manager create watched pools (once; pools it has already
+    created are not watched: their reads are still bounded between chunks)."""
+    pm = getattr(getattr(api, "rest_client", None), "pool_manager", None)
+    classes = getattr(pm, "pool_classes_by_scheme", None)
+    if pm is None or not isinstance(classes, dict) or getattr(pm, "_r2c_watched", False):
+        return
+    pm.pool_classes_by_scheme = {scheme: _watched(cls) for scheme, cls in classes.items()}
+    pm._r2c_watched = True
+
+
+def _fetch(s: _Session, path: str, query: list[tuple[str, Any]], accept: str) -> bytes:
+    """GET ``path``: the body of a 2xx answer, retried as client-go retries a GET.
+
+    Retried (at most :data:`ATTEMPTS` tries, never past the whole-read deadline): a dropped
+    connection; a refused one once the server has answered; 429 (at most
+    :data:`THROTTLE_RETRIES` times) and 5xx with ``Retry-After``, waiting what the server
+    asks (at most :data:`RETRY_AFTER_CAP` s). Other waits back off exponentially, with
+    jitter, from :data:`BACKOFF_BASE` s.
 
     Raises:
-        _HttpStatusError: any other status.
-        ClusterUnreachableError: no answer at all.
+        _HttpStatusError: a non-2xx answer that is not retried (or no longer).
+        _Failure: no complete answer.
+        ClusterUnreachableError: the credentials cannot be obtained.
     """
-    with _translate_transport_errors(server, timeout):
-        method, url, headers, _, _ = api.param_serialize(
+    throttled = 0
+    attempt = 0
+    while True:
+        attempt += 1
+        last: _HttpStatusError | _Failure
+        try:
+            status, retry_after, body = _get(s, path, query, accept)
+        except _Failure as exc:
+            exc.attempts = attempt
+            retriable = exc.kind == "dropped" or (exc.kind == "refused" and s.reached)
+            if not retriable or attempt >= ATTEMPTS:
+                raise
+            last, delay = exc, _backoff(attempt)
+        else:
+            s.reached = True
+            if 200 <= status <= 299:
+                return body
+            err = _HttpStatusError(status, body, retry_after)
+            if status == 429:
+                throttled += 1
+                if throttled > THROTTLE_RETRIES or attempt >= ATTEMPTS:
+                    raise err
+            elif status < 500 or err.retry_after is None or attempt >= ATTEMPTS:
+                raise err
+            last = err
+            delay = min(RETRY_AFTER_CAP, err.retry_after) if err.retry_after is not None else _backoff(attempt)
+        if not s.pause(delay):
+            raise last
+
+
+def _backoff(attempt: int) -> float:
+    """The wait after failed try ``attempt`` (1, 2...): exponential, with jitter."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+def _get(s: _Session, path: str, query: list[tuple[str, Any]], accept: str) -> tuple[int, str | None, bytes]:
+    """One GET through the client's transport, within the request's deadline (and the
+    whole read's): status, ``Retry-After`` and the whole body.
+
+    Raises:
+        _Failure: no complete answer (what happened is classified for the retry logic).
+        ClusterUnreachableError: the credentials cannot be obtained.
+    """
+    from kubernetes.config.config_exception import ConfigException
+
+    try:
+        method, url, headers, _, _ = s.api.param_serialize(
             "GET",
             path,
             query_params=query,
             header_params={"Accept": accept},
             auth_settings=["BearerToken"],
         )
-        resp = api.call_api(
+    except ConfigException as exc:  # a credential plugin failed while refreshing a token
+        raise ClusterUnreachableError(
+            f"cannot get credentials for {s.server}: {_one_line(str(exc))}", remediation=_UNAUTHORIZED_HINT
+        ) from exc
+
+    now = time.monotonic()
+    end = now + s.request_timeout
+    by_scan = s.deadline is not None and s.deadline <= end
+    if by_scan:
+        assert s.deadline is not None
+        end = s.deadline
+    budget = end - now
+    if budget <= 0 or s.aborted:
+        raise _Failure("timeout", _deadline_text(s, path, by_scan=by_scan), path, by_scan=by_scan)
+
+    watch = _Watch()
+    timer = threading.Timer(budget, watch.fire)
+    timer.daemon = True
+    s.track(watch)
+    _CURRENT.watch = watch
+    resp: Any = None
+    complete = False
+    try:
+        timer.start()
+        if s.aborted:  # abandoned between the check above and the watch being tracked
+            watch.fire()
+            raise _Failure("timeout", _deadline_text(s, path, by_scan=by_scan), path, by_scan=by_scan)
+        resp = s.api.call_api(
             method, url, header_params=headers,
-            _request_timeout=(min(_CONNECT_TIMEOUT, timeout), timeout),
+            _request_timeout=(min(_CONNECT_TIMEOUT, budget), budget),
         )
-        try:
-            body: bytes = resp.read()  # type: ignore[no-untyped-call]
-        finally:
-            resp.response.release_conn()
-    if not 200 <= resp.status <= 299:
-        raise _HttpStatusError(resp.status, body, resp.headers.get("Retry-After"))
-    return body
+        raw = resp.response
+        with watch.lock:
+            watch.response = raw
+        read = getattr(raw, "read1", None) or raw.read  # read1: what has arrived, not a full chunk
+        chunks: list[bytes] = []
+        while not watch.fired:
+            if time.monotonic() >= end:
+                watch.fire()
+                break
+            data = read(_READ_CHUNK)
+            if not data:
+                watch.finish()  # read to its end: the connection may already be back in the pool
+                break
+            chunks.append(data)
+        if watch.fired:  # whatever was read is short of the whole body
+            raise _Failure("timeout", _deadline_text(s, path, by_scan=by_scan), path, by_scan=by_scan)
+        complete = True
+        return resp.status, resp.headers.get("Retry-After"), b"".join(chunks)
+    except _Failure:
+        raise
+    except Exception as exc:
+        failure = _classify(exc, path, budget)
+        if watch.fired or (failure is not None and failure.kind == "timeout"):
+            # the socket timeout is the request's budget too: either way, a deadline passed
+            raise _Failure("timeout", _deadline_text(s, path, by_scan=by_scan), path, by_scan=by_scan) from exc
+        if failure is None:
+            raise
+        raise failure from exc
+    finally:
+        _CURRENT.watch = None
+        timer.cancel()
+        watch.finish()
+        s.untrack(watch)
+        if resp is not None:
+            _release(resp.response, reuse=complete)
 
 
-def _get_patiently(
-    api: ApiClient,
-    path: str,
-    query: list[tuple[str, Any]],
-    accept: str,
-    server: str,
-    timeout: float,
-) -> bytes:
-    """:func:`_get`, retried when the server asks to come back later (429 Too Many Requests
-    from API Priority and Fairness, or a 503 with ``Retry-After``), as client-go does: at most
-    :data:`THROTTLE_RETRIES` times, waiting what the server says (at most 5 s each time)."""
-    for attempt in range(THROTTLE_RETRIES + 1):
-        try:
-            return _get(api, path, query, accept, server, timeout)
-        except _HttpStatusError as exc:
-            throttled = exc.status == 429 or (exc.status == 503 and exc.retry_after is not None)
-            if not throttled or attempt == THROTTLE_RETRIES:
-                raise
-            time.sleep(min(5.0, exc.retry_after if exc.retry_after is not None else 1.0))
-    raise AssertionError("unreachable")  # pragma: no cover
+def _release(raw: Any, *, reuse: bool) -> None:
+    """Give the connection back to the pool; closed first when the body was not read to
+    its end (a half-read connection must not carry the next request)."""
+    try:
+        if not reuse:
+            raw.close()
+        raw.release_conn()
+    except Exception:  # best effort: the connection is being dropped anyway
+        pass
+
+
+def _deadline_text(s: _Session, path: str, *, by_scan: bool) -> str:
+    if by_scan:
+        return f"GET {path} not finished when the {s.timeout:g} s deadline of the whole read passed"
+    return f"no complete answer to GET {path} within {s.request_timeout:g} s (request deadline)"
+
+
+def _classify(exc: BaseException, path: str, budget: float) -> _Failure | None:
+    """What a transport exception means for the retry logic (``None``: not a transport
+    failure, a bug to let through)."""
+    import http.client
+
+    import urllib3.exceptions as u3
+    from kubernetes.client.exceptions import ApiException
+
+    while isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
+        exc = exc.reason
+    if isinstance(exc, u3.NameResolutionError):
+        return _Failure("connect", "host name not found (DNS)", path)
+    if isinstance(exc, u3.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
+        text = str(exc).lower()
+        if "refused" in text:
+            return _Failure("refused", "connection refused", path)
+        if "reset" in text:  # accepted by the kernel, then dropped: a server going away
+            return _Failure("refused", "connection reset while connecting", path)
+        if "timed out" not in text:
+            return _Failure("connect", f"cannot connect ({_one_line(str(exc).split(': ', 1)[-1])})", path)
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return _Failure("connect", f"connection timed out after {min(_CONNECT_TIMEOUT, budget):.3g} s", path)
+    if isinstance(exc, u3.ReadTimeoutError):  # the socket timeout is the request's budget
+        return _Failure("timeout", f"no answer to GET {path} within {budget:.3g} s (read timeout)", path)
+    if isinstance(exc, u3.SSLError):
+        return _Failure("connect", f"TLS error: {_one_line(str(exc))}", path)
+    if isinstance(exc, u3.ProxyError):
+        return _Failure("connect", f"proxy error: {_one_line(str(exc))}", path)
+    if isinstance(exc, u3.ProtocolError):
+        inner = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], BaseException) else exc
+        return _Failure("dropped", _dropped_why(inner), path)
+    if isinstance(exc, ApiException):  # the client wraps TLS errors as ApiException(status=0)
+        return _Failure("connect", _one_line((exc.reason or str(exc)).replace("\n", ": ")), path)
+    if isinstance(exc, ConnectionRefusedError):
+        return _Failure("refused", "connection refused", path)
+    if isinstance(exc, (ConnectionError, http.client.HTTPException)):
+        return _Failure("dropped", _dropped_why(exc), path)
+    if isinstance(exc, TimeoutError):
+        return _Failure("timeout", f"no answer to GET {path} within {budget:.3g} s (read timeout)", path)
+    if isinstance(exc, (OSError, u3.HTTPError)):
+        return _Failure("connect", _one_line(str(exc)) or type(exc).__name__, path)
+    return None
+
+
+def _dropped_why(exc: BaseException) -> str:
+    """A few words on how a connection was dropped."""
+    import http.client
+
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset by peer"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "closed without an answer"
+    if isinstance(exc, http.client.IncompleteRead):
+        got = exc.partial if isinstance(exc.partial, int) else len(exc.partial)
+        expected = f", {exc.expected} more expected" if exc.expected is not None else ""
+        return f"answer cut short after {got} bytes{expected}"
+    if isinstance(exc, BrokenPipeError):
+        return "broken pipe"
+    return _one_line(str(exc)) or type(exc).__name__
 
 
 def _seconds(value: str | None) -> float | None:
     """A ``Retry-After`` header in seconds (``None`` if absent or not a number)."""
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
-
-
-@contextmanager
-def _translate_transport_errors(server: str, timeout: float) -> Iterator[None]:
-    """Map urllib3 / client transport failures to :class:`ClusterUnreachableError`."""
-    import urllib3.exceptions as u3
-    from kubernetes.client.exceptions import ApiException
-    from kubernetes.config.config_exception import ConfigException
-
-    try:
-        yield
-    except u3.HTTPError as exc:
-        raise ClusterUnreachableError(
-            f"cannot reach the Kubernetes API server at {server}: {_why(exc, timeout)}",
-            remediation=_UNREACHABLE_HINT,
-        ) from exc
-    except ApiException as exc:  # the client wraps TLS errors as ApiException(status=0)
-        detail = (exc.reason or str(exc)).replace("\n", ": ")
-        raise ClusterUnreachableError(
-            f"cannot reach the Kubernetes API server at {server}: {detail}",
-            remediation=_UNREACHABLE_HINT,
-        ) from exc
-    except ConfigException as exc:  # a credential plugin failed while refreshing a token
-        raise ClusterUnreachableError(
-            f"cannot get credentials for {server}: {exc}", remediation=_UNAUTHORIZED_HINT
-        ) from exc
-    except OSError as exc:
-        raise ClusterUnreachableError(
-            f"cannot reach the Kubernetes API server at {server}: {exc}",
-            remediation=_UNREACHABLE_HINT,
-        ) from exc
-
-
-def _why(exc: BaseException, timeout: float) -> str:
-    """A few words saying why a connection failed."""
-    import urllib3.exceptions as u3
-
-    while isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
-        exc = exc.reason
-    if isinstance(exc, u3.NameResolutionError):
-        return "host name not found (DNS)"
-    if isinstance(exc, u3.NewConnectionError):  # a subclass of ConnectTimeoutError: test it first
-        text = str(exc).lower()
-        if "refused" in text:
-            return "connection refused"
-        if "timed out" not in text:
-            return f"cannot connect ({str(exc).split(': ', 1)[-1]})"
-    if isinstance(exc, u3.ConnectTimeoutError):
-        return f"connection timed out after {min(_CONNECT_TIMEOUT, timeout):g} s"
-    if isinstance(exc, u3.ReadTimeoutError):
-        return f"no answer within {timeout:g} s (read timeout)"
-    if isinstance(exc, u3.SSLError):
-        return f"TLS error: {exc}"
-    if isinstance(exc, u3.ProtocolError):
-        return f"connection dropped ({exc})"
-    return str(exc) or type(exc).__name__
+    if seconds is None or math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
 
 
 def _unauthorized(server: str) -> ClusterUnreachableError:
@@ -613,13 +1093,12 @@ def _load_target(
 
 
 def _retries() -> Any:
-    """One quick retry of a failed connect; never retry a read (a slow server stays slow,
-    and the caller's timeout must hold)."""
+    """No urllib3 retry at all: :func:`_fetch` retries, counting every try against its
+    attempts and deadlines."""
     from urllib3.util.retry import Retry
 
     return Retry(
-        total=1, connect=1, read=0, redirect=0, status=0, other=0,
-        backoff_factor=0.2, allowed_methods=frozenset({"GET"}), raise_on_status=False,
+        total=0, connect=0, read=0, redirect=0, status=0, other=0, raise_on_status=False,
     )
 
 

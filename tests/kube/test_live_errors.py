@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -10,19 +11,33 @@ from apiserver import FakeApiServer, sample_objects, write_kubeconfig
 
 from r2c_clouds.errors import ClusterUnreachableError, UnreachableError
 from r2c_clouds.kube.live import connect
+from r2c_clouds.model.cloud import NotChecked
 
 
-def test_slow_endpoint_with_a_short_timeout_is_unreachable(tmp_path: Path) -> None:
+def test_slow_kind_past_the_deadline_is_not_checked_the_rest_is_read(tmp_path: Path) -> None:
     with FakeApiServer(sample_objects(), slow={"pods": 60.0}) as api:
         kc = api.write_kubeconfig(tmp_path / "kubeconfig")
-        with pytest.raises(ClusterUnreachableError) as info:
-            connect(kubeconfig=kc, timeout=0.5)
+        start = time.monotonic()
+        cluster = connect(kubeconfig=kc, timeout=0.5)
+        took = time.monotonic() - start
 
-    err = info.value
-    assert str(err) == f"cannot reach the Kubernetes API server at {api.url}: no answer within 0.5 s (read timeout)"
-    assert err.exit_code == 3 and isinstance(err, UnreachableError)
-    assert err.remediation
-    assert len(api.requests_for("/api/v1/pods")) == 1  # a read timeout is not retried
+    (nc,) = cluster.not_checked
+    assert nc == NotChecked(
+        "Pod", "timeout: GET /api/v1/pods not finished when the 0.5 s deadline of the whole read passed"
+    )
+    assert not cluster.has("Pod") and cluster.has("Node") and len(cluster.nodes) == 4
+    assert len(api.requests_for("/api/v1/pods")) == 1  # a timeout is not retried
+    assert took < 3.5  # the 0.5 s deadline, plus a busy machine
+
+
+def test_slow_kind_past_the_request_deadline_is_not_checked(tmp_path: Path) -> None:
+    with FakeApiServer(sample_objects(), slow={"pods": 60.0}) as api:
+        kc = api.write_kubeconfig(tmp_path / "kubeconfig")
+        cluster = connect(kubeconfig=kc, request_timeout=0.5)
+
+    assert cluster.not_checked == (
+        NotChecked("Pod", "timeout: no complete answer to GET /api/v1/pods within 0.5 s (request deadline)"),
+    )
 
 
 def test_slow_endpoint_within_the_timeout_is_read(tmp_path: Path) -> None:
@@ -35,9 +50,17 @@ def test_slow_endpoint_within_the_timeout_is_read(tmp_path: Path) -> None:
 def test_slow_version_endpoint_fails_before_any_list(tmp_path: Path) -> None:
     with (
         FakeApiServer(sample_objects(), slow={"/version": 60.0}) as api,
-        pytest.raises(ClusterUnreachableError, match="read timeout"),
+        pytest.raises(ClusterUnreachableError) as info,
     ):
         connect(kubeconfig=api.write_kubeconfig(tmp_path / "kubeconfig"), timeout=0.3)
+
+    err = info.value
+    assert str(err) == (
+        f"cannot reach the Kubernetes API server at {api.url}: "
+        "GET /version not finished when the 0.3 s deadline of the whole read passed"
+    )
+    assert err.exit_code == 3 and isinstance(err, UnreachableError)
+    assert err.remediation
 
     assert [r.path for r in api.requests] == ["/version"]
 

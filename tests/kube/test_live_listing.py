@@ -320,7 +320,7 @@ def test_a_small_cluster_is_left_to_the_gc(api: FakeApiServer, tmp_path: Path) -
 
 
 def test_the_gc_is_back_on_after_a_failure(tmp_path: Path) -> None:
-    with FakeApiServer(sample_objects(), slow={"pods": 30.0}) as api, pytest.raises(ClusterUnreachableError):
+    with FakeApiServer(sample_objects(), slow={"/version": 30.0}) as api, pytest.raises(ClusterUnreachableError):
         scan(api, tmp_path, timeout=0.3)
 
     assert gc.isenabled()
