@@ -102,8 +102,9 @@ def connect(
     *,
     kubeconfig: str | os.PathLike[str] | None = None,
     in_cluster: bool | None = None,
-    timeout: float = 30.0,
+    timeout: float | None = 300.0,
     progress: Any = None,
+    request_timeout: float = 60.0,
 ) -> ClusterState:
     """Read a live cluster through the official Kubernetes client (read-only: list only).
 
@@ -112,8 +113,11 @@ def connect(
         kubeconfig: kubeconfig file (default: ``$KUBECONFIG`` or ``~/.kube/config``).
         in_cluster: use the pod's service account; default: when no kubeconfig is found
             and ``KUBERNETES_SERVICE_HOST`` is set.
-        timeout: per-request read timeout in seconds.
+        timeout: the deadline, in seconds, for reading the whole cluster (``None``: none).
         progress: called with a short message per kind listed.
+        request_timeout: the deadline for one request: connect, headers and the whole body
+            (a server that trickles bytes is cut there). Connection resets and 5xx with
+            ``Retry-After`` are retried with backoff within the deadlines, as client-go does.
 
     Raises:
         r2c_clouds.errors.ConfigError: the kubeconfig or context cannot be used (exit 2).
@@ -124,7 +128,8 @@ def connect(
     from r2c_clouds.kube.live import connect as _connect
 
     return _connect(
-        context=context, kubeconfig=kubeconfig, in_cluster=in_cluster, timeout=timeout, progress=progress
+        context=context, kubeconfig=kubeconfig, in_cluster=in_cluster, timeout=timeout, progress=progress,
+        request_timeout=request_timeout,
     )
 
 

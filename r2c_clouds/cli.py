@@ -77,6 +77,16 @@ def _csv(choices: Sequence[str] | None, what: str) -> Callable[[str], tuple[str,
     return parse
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -97,6 +107,14 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     x.add_argument("--demo", metavar="NAME", help="a bundled demo cluster (domino, aks, gke, healthy)")
     x.add_argument("--context", metavar="NAME", help="kubeconfig context of a live cluster")
     g.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    g.add_argument(
+        "--timeout", type=_seconds, default=300.0, metavar="S",
+        help="deadline for reading the whole live cluster, seconds (default: 300; 0: none)",
+    )
+    g.add_argument(
+        "--request-timeout", dest="request_timeout", type=_seconds, default=60.0, metavar="S",
+        help="deadline for one API request, connect to last byte, seconds (default: 60)",
+    )
 
 
 def _cloud_options(p: argparse.ArgumentParser, *, default: str = "auto") -> None:
@@ -267,7 +285,10 @@ def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState
         raise BadInputError(f"kubeconfig {args.kubeconfig}: file not found")
     where = f"context {args.context}" if args.context else "the current context"
     progress(f"connecting to {where}")
-    return r2c.connect(context=args.context, kubeconfig=args.kubeconfig, progress=progress)
+    return r2c.connect(
+        context=args.context, kubeconfig=args.kubeconfig, progress=progress,
+        timeout=args.timeout or None, request_timeout=args.request_timeout,
+    )
 
 
 def _provider_options(args: argparse.Namespace) -> dict[str, Any]:
