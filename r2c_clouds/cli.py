@@ -51,6 +51,8 @@ EXIT_INTERNAL = 70
 
 PROG = "r2c"
 SEVERITIES = tuple(s.label for s in Severity)
+#: ``r2c scan -o FORMAT``.
+SCAN_FORMATS = ("text", "json", "yaml", "sarif", "markdown", "html", "openmetrics")
 LOOPS = tuple(loop.value for loop in Loop)
 
 class _Parser(argparse.ArgumentParser):
@@ -145,10 +147,24 @@ def _cloud_options(p: argparse.ArgumentParser, *, default: str = "auto") -> None
     )
 
 
+def _format(formats: Sequence[str]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text in formats:
+            return text
+        hint = " (to write a file, use --output-file FILE)" if ("." in text or "/" in text) else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not an output format: one of {', '.join(formats)}{hint}")
+
+    parse.__name__ = "format"
+    return parse
+
+
 def _output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     g = p.add_argument_group("output")
-    g.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
-    g.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    g.add_argument(
+        "-o", "--output", "--format", dest="format", type=_format(formats), default="text", metavar="FORMAT",
+        help=f"output format, as kubectl's -o: {', '.join(formats)} (default: text)",
+    )
+    g.add_argument("--output-file", dest="output_file", metavar="FILE", help="write to FILE instead of stdout")
     g.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="colour text output (default: auto)"
     )
@@ -173,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="diagnose a cluster", description="Diagnose a cluster.")
     _source_options(scan)
     _cloud_options(scan)
-    _output_options(scan, ("text", "json", "sarif", "html"))
+    _output_options(scan, SCAN_FORMATS)
     g = scan.add_argument_group("selection")
     g.add_argument(
         "--fail-on",
@@ -219,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Capture Kubernetes objects (and cloud facts, when a cloud provider answers) "
         "into a directory that --snapshot reads back.",
     )
-    snap.add_argument("--output", "-o", required=True, metavar="DIR", help="directory to write")
+    snap.add_argument("--output-file", "--output", "-o", dest="output_file", required=True, metavar="DIR",
+                      help="the directory to write (--output and -o are accepted too)")
     _source_options(snap)
     _cloud_options(snap)
     snap.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
@@ -316,19 +333,21 @@ def _scan(args: argparse.Namespace, progress: _Progress, **selection: Any) -> Re
 def _use_color(args: argparse.Namespace, stream: IO[str]) -> bool:
     if args.color == "always":
         return True
-    if args.color == "never" or getattr(args, "output", None):
+    if args.color == "never" or getattr(args, "output_file", None):
         return False
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def _width(stream: IO[str]) -> int:
+    """The terminal's width; piped, ``$COLUMNS`` when set (as ls and kubectl do), else 100."""
     if stream.isatty():
         return max(60, shutil.get_terminal_size((100, 24)).columns)
-    return 100
+    columns = os.environ.get("COLUMNS", "")
+    return max(40, int(columns)) if columns.isdigit() else 100
 
 
 def _emit(args: argparse.Namespace, text: str, stdout: IO[str]) -> None:
-    target = getattr(args, "output", None)
+    target = getattr(args, "output_file", None)
     if target:
         try:
             Path(target).write_text(text, encoding="utf-8")
@@ -372,14 +391,10 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
             rules=list(args.rule) if args.rule else None,
             loops=list(args.loop) if args.loop else None,
         )
-    if args.format == "json":
-        text = report.to_json()
-    elif args.format == "sarif":
-        text = report.to_sarif()
-    elif args.format == "html":
-        text = report.to_html()
-    else:
+    if args.format == "text":
         text = report.to_text(color=_use_color(args, stdout), width=_width(stdout))
+    else:
+        text = report.render(args.format, fail_on=args.fail_on)
     _emit(args, text, stdout)
     for nc in report.not_checked:
         if nc.what == "cloud facts" and "not reachable" in nc.reason:
@@ -474,7 +489,7 @@ def _cmd_snapshot(args: argparse.Namespace, progress: _Progress, stdout: IO[str]
     from r2c_clouds.kube.dump import write_snapshot
     from r2c_clouds.providers import gather_facts, make_provider
 
-    out = Path(args.output)
+    out = Path(args.output_file)
     if out.exists() and not out.is_dir():
         raise BadInputError(f"{out}: exists and is not a directory")
     with progress.running("reading the cluster"):

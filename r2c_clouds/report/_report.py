@@ -110,6 +110,49 @@ class Report:
 
         return render_json(self, indent=indent)
 
+    def render(self, fmt: str, *, fail_on: Severity | str = Severity.HIGH) -> str:
+        """The report in one of the ``r2c scan -o`` formats: ``text``, ``json``, ``yaml``,
+        ``sarif``, ``markdown``, ``html``, ``openmetrics``.
+
+        Raises:
+            ValueError: an unknown format.
+        """
+        if fmt == "text":
+            return self.to_text()
+        if fmt == "json":
+            return self.to_json()
+        if fmt == "yaml":
+            return self.to_yaml()
+        if fmt == "sarif":
+            return self.to_sarif()
+        if fmt == "markdown":
+            return self.to_markdown(fail_on=fail_on)
+        if fmt == "html":
+            return self.to_html()
+        if fmt == "openmetrics":
+            return self.to_openmetrics()
+        raise ValueError(f"unknown report format {fmt!r}")
+
+    def to_yaml(self) -> str:
+        """The JSON report's content as YAML (same schema, ``r2c_clouds/report/v1``)."""
+        from r2c_clouds.report.json import render_yaml
+
+        return render_yaml(self)
+
+    def to_markdown(self, *, fail_on: Severity | str = Severity.HIGH, limit: int = 65_536) -> str:
+        """A pull-request comment: summary, cause chains, the findings that matter, within
+        ``limit`` characters (GitHub's comment limit by default)."""
+        from r2c_clouds.report.markdown import render_markdown
+
+        return render_markdown(self, fail_on=fail_on, limit=limit)
+
+    def to_openmetrics(self) -> str:
+        """Findings counts by rule, severity and namespace in the OpenMetrics text format, for
+        a node-exporter textfile collector or a Pushgateway."""
+        from r2c_clouds.report.openmetrics import render_openmetrics
+
+        return render_openmetrics(self)
+
     def to_sarif(self) -> str:
         """SARIF 2.1.0 for code-scanning dashboards."""
         from r2c_clouds.report.sarif import render_sarif

@@ -116,3 +116,15 @@ def render_json(report: Report, indent: int | None = 2) -> str:
     """
     separators = (",", ":") if indent is None else (",", ": ")
     return json.dumps(report_dict(report), indent=indent, ensure_ascii=False, separators=separators) + "\n"
+
+
+def render_yaml(report: Report) -> str:
+    """The JSON report's content as YAML (block style, keys in the JSON report's order).
+
+    .. versionadded:: 0.2
+    """
+    import yaml
+
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(report_dict(report), Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    return text

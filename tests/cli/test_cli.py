@@ -235,7 +235,7 @@ def test_scan_sarif_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     snap = write_snapshot(tmp_path, "low")
     target = tmp_path / "report.json"
-    code, out, _ = run(capsys, "scan", "--snapshot", snap, "--cloud", "none", "--format", "json", "-o", str(target))
+    code, out, _ = run(capsys, "scan", "--snapshot", snap, "--cloud", "none", "-o", "json", "--output-file", str(target))
     assert code == 0
     assert out == ""
     assert json.loads(target.read_text())["schema"] == "r2c_clouds/report/v1"
@@ -244,7 +244,7 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_output_file_unwritable_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     snap = write_snapshot(tmp_path)
     target = tmp_path / "missing-dir" / "r.txt"
-    code, _, err = run(capsys, "scan", "--snapshot", snap, "--cloud", "none", "-o", str(target))
+    code, _, err = run(capsys, "scan", "--snapshot", snap, "--cloud", "none", "--output-file", str(target))
     assert code == 2
     assert str(target) in one_error_line(err)
 

@@ -110,10 +110,10 @@ def test_azure_cli_scan_over_tls_with_cli_credential(tls_arm: Any, tmp_path: Pat
     live, recorded = tmp_path / "live.json", tmp_path / "recorded.json"
     endpoint = f"https://127.0.0.1:{server.port}"
     code = main(["scan", "--snapshot", str(DEMO_DIR), "--cloud", "azure", "--arm-endpoint", endpoint,
-                 "--azure-credential", "cli", "--format", "json", "-o", str(live), "--quiet"])
+                 "--azure-credential", "cli", "--format", "json", "--output-file", str(live), "--quiet"])
     assert code in (0, 1), (tmp / "az.log").read_text() if (tmp / "az.log").exists() else "az not called"
     assert main(["scan", "--snapshot", str(DEMO_DIR), "--cloud", "recorded", "--format", "json",
-                 "-o", str(recorded), "--quiet"]) == code
+                 "--output-file", str(recorded), "--quiet"]) == code
     assert _findings(live) == _findings(recorded)
     assert "Microsoft.ContainerService/managedClusters/read" in world.operations
     # the token was asked for the endpoint's own scope
