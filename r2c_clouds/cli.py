@@ -52,7 +52,7 @@ EXIT_INTERNAL = 70
 PROG = "r2c"
 SEVERITIES = tuple(s.label for s in Severity)
 #: ``r2c scan -o FORMAT``.
-SCAN_FORMATS = ("text", "json", "yaml", "sarif", "markdown", "html", "openmetrics")
+SCAN_FORMATS = ("text", "json", "yaml", "sarif", "junit", "markdown", "html", "openmetrics")
 LOOPS = tuple(loop.value for loop in Loop)
 
 class _Parser(argparse.ArgumentParser):

@@ -112,7 +112,7 @@ class Report:
 
     def render(self, fmt: str, *, fail_on: Severity | str = Severity.HIGH) -> str:
         """The report in one of the ``r2c scan -o`` formats: ``text``, ``json``, ``yaml``,
-        ``sarif``, ``markdown``, ``html``, ``openmetrics``.
+        ``sarif``, ``junit``, ``markdown``, ``html``, ``openmetrics``.
 
         Raises:
             ValueError: an unknown format.
@@ -125,6 +125,8 @@ class Report:
             return self.to_yaml()
         if fmt == "sarif":
             return self.to_sarif()
+        if fmt == "junit":
+            return self.to_junit(fail_on=fail_on)
         if fmt == "markdown":
             return self.to_markdown(fail_on=fail_on)
         if fmt == "html":
@@ -132,6 +134,13 @@ class Report:
         if fmt == "openmetrics":
             return self.to_openmetrics()
         raise ValueError(f"unknown report format {fmt!r}")
+
+    def to_junit(self, *, fail_on: Severity | str = Severity.HIGH) -> str:
+        """JUnit XML for CI test reports: a testsuite per loop, a failure per finding at or
+        above ``fail_on``, a skipped test per rule that could not be checked."""
+        from r2c_clouds.report.junit import render_junit
+
+        return render_junit(self, fail_on)
 
     def to_yaml(self) -> str:
         """The JSON report's content as YAML (same schema, ``r2c_clouds/report/v1``)."""

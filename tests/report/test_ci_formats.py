@@ -72,7 +72,7 @@ def test_openmetrics_parses_and_counts(report: Any) -> None:
     assert families["r2c_scan_incomplete"].samples[0].value == 0
 
 
-@pytest.mark.parametrize("fmt", ["json", "yaml", "sarif", "markdown", "html", "openmetrics", "text"])
+@pytest.mark.parametrize("fmt", ["json", "yaml", "sarif", "junit", "markdown", "html", "openmetrics", "text"])
 def test_o_format_and_output_file(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / f"report.{fmt}"
     code = main(["scan", "--demo", "domino", "-o", fmt, "--output-file", str(target)])
