@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help=f"only these loops ({', '.join(LOOPS)})")
     g.add_argument("--rule", type=_csv(None, "rule id"), metavar="ID,..", help="only these rules (see `r2c rules`)")
     g.add_argument(
+        "--baseline", metavar="OLD.json",
+        help="an earlier JSON report: only findings not in it decide the exit code",
+    )
+    g.add_argument(
         "--allow-partial",
         dest="allow_partial",
         action="store_true",
@@ -240,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
     _source_options(snap)
     _cloud_options(snap)
     snap.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+
+    diff = sub.add_parser(
+        "diff", help="new, resolved and unchanged findings between two JSON reports",
+        description="New, resolved and unchanged findings between two JSON reports (by stable finding id).",
+    )
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument("--fail-on", dest="fail_on", choices=SEVERITIES, default="high",
+                      help="exit 1 when a NEW finding is at or above this severity (default: high)")
+    _output_options(diff, ("text", "json"))
 
     rules = sub.add_parser("rules", help="the rule catalogue", description="The rule catalogue.")
     rules.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help="only these loops")
@@ -384,6 +398,11 @@ def _check_rules(rule_ids: Sequence[str] | None) -> None:
 
 def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
     _check_rules(args.rule)
+    known: dict[str, Any] | None = None
+    if args.baseline:  # read first: a bad baseline is bad input before any scanning
+        from r2c_clouds.report.baseline import load_findings
+
+        known = load_findings(args.baseline)
     with progress.running("reading the cluster"):
         report = _scan(
             args,
@@ -408,7 +427,25 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
                 "exit 4 (pass --allow-partial to accept a partial scan)\n"
             )
         return EXIT_INCOMPLETE
-    return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
+    failing = report.at_or_above(args.fail_on)
+    if known is not None:
+        new = [f for f in failing if f.id not in known]
+        with contextlib.suppress(OSError):
+            sys.stderr.write(
+                f"{PROG}: baseline {args.baseline}: {len(new)} new finding(s) at or above {args.fail_on}, "
+                f"{len(failing) - len(new)} known\n"
+            )
+        failing = tuple(new)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    from r2c_clouds.report.baseline import diff_reports, load_findings
+
+    result = diff_reports(load_findings(args.old), load_findings(args.new))
+    text = _dumps(result.to_dict()) if args.format == "json" else result.to_text()
+    _emit(args, text, stdout)
+    return EXIT_FINDINGS if result.at_or_above(args.fail_on) else EXIT_OK
 
 
 def _cmd_explain(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
@@ -518,6 +555,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _Progress, IO[str]], int]] = 
     "map": _cmd_map,
     "snapshot": _cmd_snapshot,
     "rules": _cmd_rules,
+    "diff": _cmd_diff,
 }
 
 
