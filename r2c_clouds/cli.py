@@ -456,6 +456,8 @@ def _cmd_explain(args: argparse.Namespace, progress: _Progress, stdout: IO[str])
     with progress.running("reading the cluster"):
         report = _scan(args, progress)
     explanation = report.explain(ref)
+    if not explanation.findings and not explanation.chains and "not found in" in explanation.note:
+        raise BadInputError(explanation.note.rstrip("."))
     if args.format == "json":
         text = _dumps(explanation.to_dict())
     else:

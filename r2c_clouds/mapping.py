@@ -28,7 +28,7 @@ __all__ = ["CLOUDS", "LOOPS", "FailureMode", "MappingEntry", "lookup", "table"]
 #: The clouds the table covers.
 CLOUDS = ("aws", "azure", "gcp")
 #: The loops the table covers (observability has no cloud primitive of its own here).
-LOOPS = ("identity", "compute", "network", "storage")
+LOOPS = ("identity", "compute", "network", "storage", "observability")
 
 
 @frozen
@@ -53,7 +53,7 @@ class MappingEntry:
     """How one loop is implemented on one cloud.
 
     Args:
-        loop: ``identity``, ``compute``, ``network`` or ``storage``.
+        loop: ``identity``, ``compute``, ``network``, ``storage`` or ``observability``.
         cloud: ``aws``, ``azure`` or ``gcp``.
         primitives: the managed services / Kubernetes features that implement the loop.
         annotations: annotation keys (``kind: key``) that wire workloads to them.
@@ -139,6 +139,12 @@ _DB_DEPLOYMENT = FailureMode(
     "the database",
     "a database run as a Deployment instead of a StatefulSet",
     ("storage.database-as-deployment",),
+)
+_BLIND = FailureMode(
+    "an incident nobody can see: no metrics, no request rates, logs without the pod or zone",
+    "the application",
+    "no metrics pipeline, Services no scrape configuration selects, logs without trace_id/pod/node/zone",
+    ("observability.no-metrics-pipeline", "observability.no-red-metrics", "observability.log-context-missing"),
 )
 
 _ENTRIES: tuple[MappingEntry, ...] = (
@@ -338,6 +344,33 @@ _ENTRIES: tuple[MappingEntry, ...] = (
             "https://kubernetes.io/docs/concepts/storage/storage-classes/#volume-binding-mode",
         ),
     ),
+    MappingEntry(
+        loop="observability",
+        cloud="aws",
+        primitives=("Amazon Managed Service for Prometheus", "CloudWatch Container Insights", "AWS Distro for OpenTelemetry", "metrics-server"),
+        annotations=("Service: prometheus.io/scrape", "Pod: prometheus.io/scrape"),
+        failure_modes=(_BLIND,),
+        docs=("https://docs.aws.amazon.com/eks/latest/userguide/prometheus.html",
+              "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContainerInsights.html"),
+    ),
+    MappingEntry(
+        loop="observability",
+        cloud="azure",
+        primitives=("Azure Monitor managed service for Prometheus (ama-metrics)", "Container insights", "metrics-server"),
+        annotations=("Service: prometheus.io/scrape", "Pod: prometheus.io/scrape"),
+        failure_modes=(_BLIND,),
+        docs=("https://learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-configuration",
+              "https://learn.microsoft.com/azure/aks/monitor-aks"),
+    ),
+    MappingEntry(
+        loop="observability",
+        cloud="gcp",
+        primitives=("Google Cloud Managed Service for Prometheus (PodMonitoring)", "Cloud Logging / Cloud Monitoring for GKE", "metrics-server"),
+        annotations=("Service: prometheus.io/scrape",),
+        failure_modes=(_BLIND,),
+        docs=("https://cloud.google.com/stackdriver/docs/managed-prometheus",
+              "https://cloud.google.com/kubernetes-engine/docs/how-to/configure-metrics"),
+    ),
 )
 
 
@@ -353,7 +386,7 @@ def lookup(loop: str | None = None, cloud: str | None = None) -> tuple[MappingEn
     """The entries for one loop and/or one cloud.
 
     Args:
-        loop: ``identity``, ``compute``, ``network``, ``storage``; ``None`` for all.
+        loop: ``identity``, ``compute``, ``network``, ``storage``, ``observability``; ``None`` for all.
         cloud: ``aws``, ``azure``, ``gcp``; ``None`` for all.
 
     Returns:

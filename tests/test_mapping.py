@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
@@ -19,6 +21,7 @@ CATALOGUE = {
                 "nat-saturation", "subnet-ip-exhaustion", "cross-zone-traffic", "mtu-mismatch"},
     "storage": {"immediate-binding", "zone-conflict", "database-as-deployment", "no-topology-spread",
                 "statefulset-rollout-stuck"},
+    "observability": {"no-metrics-pipeline", "no-red-metrics", "log-context-missing"},
 }
 
 
@@ -143,3 +146,10 @@ def test_to_dict_is_json_shaped() -> None:
 
 def test_reachable_from_the_package() -> None:
     assert r2c_clouds.mapping.lookup(loop="storage", cloud="azure") == lookup("storage", "azure")
+
+
+def test_map_observability_from_the_cli(capsys: Any) -> None:
+    from r2c_clouds.cli import main
+
+    assert main(["map", "--loop", "observability", "--cloud", "gcp"]) == 0
+    assert "Managed Service for Prometheus" in capsys.readouterr().out

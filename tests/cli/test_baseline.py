@@ -58,3 +58,9 @@ def test_a_baseline_that_is_not_a_report_is_exit_2(tmp_path: Path, capsys: pytes
     bad.write_text('{"hello": 1}')
     assert main(["scan", "--demo", "domino", "--baseline", str(bad)]) == 2
     assert "not an r2c JSON report" in capsys.readouterr().err
+
+
+def test_explain_an_object_that_does_not_exist_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "Pod/shop/no-such-pod", "--demo", "domino"]) == 2
+    assert capsys.readouterr().err.strip() == "r2c: error: Pod/shop/no-such-pod: not found in demo:domino, and no findings about it"
+    assert main(["explain", "StorageClass/gp2", "--demo", "domino"]) == 0
