@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -9,6 +10,8 @@ from typing import Any
 
 from r2c_clouds._gc import gc_paused
 from r2c_clouds.errors import CloudUnreachableError, UnknownRuleError
+from r2c_clouds.exceptions import ExceptionEntry, load_exceptions
+from r2c_clouds.exceptions import apply as apply_exceptions
 from r2c_clouds.loops import Provider
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.cluster import ClusterState
@@ -25,6 +28,7 @@ def scan(
     loops: Sequence[str] | None = None,
     window_minutes: int = 60,
     progress: Callable[[str], None] | None = None,
+    exceptions: str | os.PathLike[str] | Sequence[ExceptionEntry] | None = None,
     **provider_options: Any,
 ) -> Report:
     """Diagnose a cluster.
@@ -38,6 +42,9 @@ def scan(
         loops: only these loops (``storage``, ``network``...); default all.
         window_minutes: the metrics window for cloud saturation checks.
         progress: called with a short message at each stage (the CLI shows it on stderr).
+        exceptions: an exceptions file (or its loaded entries): findings they accept go to
+            ``report.suppressed`` instead of ``report.findings``. ``r2c-clouds/ignore``
+            annotations on objects and namespaces are honoured either way.
         **provider_options: passed to the provider (``region=``, ``session=``, ``credential=``...).
 
     Returns:
@@ -84,6 +91,9 @@ def scan(
     with gc_paused():
         findings, rules_not_checked = run_rules(cluster, facts, rules=rules, loops=loops)
         not_checked.extend(rules_not_checked)
+        entries = load_exceptions(exceptions) if isinstance(exceptions, (str, os.PathLike)) else list(exceptions or ())
+        applied = apply_exceptions(findings, cluster, entries)
+        findings = list(applied.kept)
         say("linking cause chains")
         findings, chains = link(findings, cluster, facts)
     # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
@@ -110,6 +120,9 @@ def scan(
         stats=stats,
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         incomplete=tuple(incomplete_reads(cluster, {kind for spec in selected for kind in spec.needs})),
+        suppressed=applied.suppressed,
+        expired_exceptions=applied.expired,
+        stale_exceptions=applied.stale,
     )
 
 

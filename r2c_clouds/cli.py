@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help=f"only these loops ({', '.join(LOOPS)})")
     g.add_argument("--rule", type=_csv(None, "rule id"), metavar="ID,..", help="only these rules (see `r2c rules`)")
     g.add_argument(
+        "--exceptions", metavar="FILE",
+        help="accepted findings (rules, match, reason, expires): they leave the verdict but stay shown",
+    )
+    g.add_argument(
         "--baseline", metavar="OLD.json",
         help="an earlier JSON report: only findings not in it decide the exit code",
     )
@@ -398,6 +402,9 @@ def _check_rules(rule_ids: Sequence[str] | None) -> None:
 
 def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
     _check_rules(args.rule)
+    from r2c_clouds.exceptions import load_exceptions
+
+    entries = load_exceptions(args.exceptions) if args.exceptions else []  # bad input before any scanning
     known: dict[str, Any] | None = None
     if args.baseline:  # read first: a bad baseline is bad input before any scanning
         from r2c_clouds.report.baseline import load_findings
@@ -409,12 +416,16 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
             progress,
             rules=list(args.rule) if args.rule else None,
             loops=list(args.loop) if args.loop else None,
+            exceptions=entries,
         )
     if args.format == "text":
         text = report.to_text(color=_use_color(args, stdout), width=_width(stdout))
     else:
         text = report.render(args.format, fail_on=args.fail_on)
     _emit(args, text, stdout)
+    for e in report.expired_exceptions:
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"{PROG}: warning: exception {e.source} expired on {e.expires}: its findings count again\n")
     for nc in report.not_checked:
         if nc.what == "cloud facts" and "not reachable" in nc.reason:
             with contextlib.suppress(OSError):

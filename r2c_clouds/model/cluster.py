@@ -121,6 +121,20 @@ class ClusterState:
 
         return {ki.kind: len(getattr(self, ki.field)) for ki in KINDS if ki.kind in self.captured}
 
+    def object_of(self, ref: ObjectRef) -> object | None:
+        """The object a reference names (``Deployment/shop/api``), if the cluster holds it."""
+        from r2c_clouds.kube.kinds import KINDS_BY_NAME
+
+        ki = KINDS_BY_NAME.get(ref.kind)
+        if ki is None:
+            return None
+
+        def build(c: ClusterState) -> dict[tuple[str, str], object]:
+            return {(o.metadata.namespace or "", o.metadata.name): o for o in getattr(c, ki.field)}
+
+        index = self.memo(f"object_of:{ref.kind}", build)
+        return index.get((ref.namespace or "", ref.name))
+
     def skipped_summary(self, limit: int = 8) -> str | None:
         """``"3 objects of kinds not read: HTTPRoute (2), VerticalPodAutoscaler (1)"``, or
         ``None`` when nothing was skipped."""

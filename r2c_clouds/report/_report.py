@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
+from r2c_clouds.exceptions import ExceptionEntry, Suppressed
 from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.model.findings import Chain, ChecklistItem, Finding, ObjectRef, Severity
@@ -53,6 +54,10 @@ class Report:
         incomplete: the Kubernetes kinds the selected rules need that could not be read
             (forbidden, server error, timeout...): a scan with any is *incomplete* (the CLI
             exits 4 unless ``--allow-partial``). Empty when the scan is complete.
+        suppressed: findings an exception accepted (file or annotation), with the reason
+            and where it was written: not in ``findings``, not in the verdict, still shown.
+        expired_exceptions: exceptions past their date that matched a finding (it counts again).
+        stale_exceptions: exceptions from the file that matched no finding.
     """
 
     cluster: ClusterState
@@ -64,6 +69,9 @@ class Report:
     stats: Stats
     generated_at: str
     incomplete: tuple[NotChecked, ...] = ()
+    suppressed: tuple[Suppressed, ...] = ()
+    expired_exceptions: tuple[ExceptionEntry, ...] = ()
+    stale_exceptions: tuple[ExceptionEntry, ...] = ()
 
     def finding(self, finding_id: str) -> Finding:
         """A finding by id.

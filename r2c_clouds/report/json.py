@@ -96,6 +96,15 @@ def report_dict(report: Report) -> dict[str, Any]:
         "checklist": checklist_dicts(report.checklist),
         "not_checked": [{"what": what, "reason": reason} for what, reason in not_checked],
         "incomplete": [{"what": nc.what, "reason": nc.reason} for nc in sorted(report.incomplete, key=lambda n: (n.what, n.reason))],
+        "suppressed": [
+            {"finding": finding_dict(sup.finding), "reason": sup.reason, "source": sup.source,
+             "expires": sup.expires.isoformat() if sup.expires else None}
+            for sup in sorted(report.suppressed, key=lambda sp: sp.finding.sort_key)
+        ],
+        "exceptions": {
+            "expired": [_entry(e) for e in report.expired_exceptions],
+            "stale": [_entry(e) for e in report.stale_exceptions],
+        },
         "stats": {
             "objects": dict(sorted(report.stats.objects.items())),
             "api_calls": dict(sorted(report.stats.api_calls.items())),
@@ -103,6 +112,11 @@ def report_dict(report: Report) -> dict[str, Any]:
             "skipped": dict(sorted(report.stats.skipped.items())),
         },
     }
+
+
+def _entry(e: Any) -> dict[str, Any]:
+    return {"rules": list(e.rules), "reason": e.reason, "source": e.source,
+            "expires": e.expires.isoformat() if e.expires else None}
 
 
 def render_json(report: Report, indent: int | None = 2) -> str:

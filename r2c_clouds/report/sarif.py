@@ -129,10 +129,16 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     .. versionadded:: 0.1
     """
     findings = tuple(sorted(report.findings, key=lambda f: f.sort_key))
-    rules = _rules(findings)
+    suppressed = sorted(report.suppressed, key=lambda s: s.finding.sort_key)
+    rules = _rules((*findings, *(s.finding for s in suppressed)))
     index = {r["id"]: i for i, r in enumerate(rules)}
     where = _locator(report.cluster.source)
     results = [_result(f, index, where) for f in findings]
+    for sup in suppressed:  # accepted findings stay in the log, marked as suppressed
+        result = _result(sup.finding, index, where)
+        kind = "inSource" if sup.source.startswith("annotation") else "external"
+        result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": f"{sup.reason} ({sup.source})"}]
+        results.append(result)
     run: dict[str, Any] = {
         "tool": {
             "driver": {

@@ -190,6 +190,14 @@ def _header(report: Report) -> RenderableType:
     skipped = skipped_summary(report.stats.skipped)
     if skipped:
         lines.append(Text.assemble(("skipped  ", "dim"), skipped))
+    if report.suppressed:
+        lines.append(Text.assemble(("excepted ", "dim"), f"{len(report.suppressed)} finding(s) accepted by exceptions "
+                                   "(not counted; listed under suppressed in -o json)"))
+    for e in report.expired_exceptions:
+        lines.append(Text.assemble(("expired  ", "yellow"), f"exception {e.source} ended {e.expires}: its findings count again"))
+    if report.stale_exceptions:
+        lines.append(Text.assemble(("stale    ", "yellow"), f"{len(report.stale_exceptions)} exception(s) matched nothing: "
+                                   + ", ".join(e.source for e in report.stale_exceptions[:5])))
     if report.incomplete:
         could_not = "; ".join(f"{nc.what} ({nc.reason})" for nc in report.incomplete[:4])
         more = f"; and {len(report.incomplete) - 4} more" if len(report.incomplete) > 4 else ""
