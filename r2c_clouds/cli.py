@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help=f"only these loops ({', '.join(LOOPS)})")
     g.add_argument("--rule", type=_csv(None, "rule id"), metavar="ID,..", help="only these rules (see `r2c rules`)")
     g.add_argument(
+        "--config", metavar="FILE",
+        help="settings for scan (default: ./r2c.yaml when present); command-line flags win",
+    )
+    g.add_argument(
         "--exceptions", metavar="FILE",
         help="accepted findings (rules, match, reason, expires): they leave the verdict but stay shown",
     )
@@ -580,12 +584,46 @@ def _fail(message: str, remediation: str | None = None) -> None:
         sys.stderr.flush()
 
 
+def _apply_config(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Settings from ``r2c.yaml`` (or ``--config FILE``) become ``r2c scan``'s defaults, so
+    the flags given on the command line win."""
+    if not argv or argv[0] != "scan":
+        return
+    from r2c_clouds.config import find_config, load_config
+
+    explicit = None
+    for i, word in enumerate(argv):
+        if word == "--config" and i + 1 < len(argv):
+            explicit = argv[i + 1]
+        elif word.startswith("--config="):
+            explicit = word.split("=", 1)[1]
+    path = find_config(explicit)
+    if path is None:
+        return
+    scan = _subparser(parser, "scan")
+    allowed = {a.dest: a for a in scan._actions if a.dest not in ("help", "config") and a.option_strings}
+    scan.set_defaults(**load_config(path, allowed))
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    raise KeyError(name)  # pragma: no cover - the parser always has its commands
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``r2c`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
     .. versionadded:: 0.1
     """
     parser = build_parser()
+    try:
+        _apply_config(parser, list(sys.argv[1:] if argv is None else argv))
+    except R2CError as exc:
+        _fail(exc.message, exc.remediation)
+        return exc.exit_code
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
