@@ -13,17 +13,39 @@ A plugin is a package laid out as::
 imported when first asked, so loading a plugin class (for ``--help``, for ``--cloud auto``)
 never imports its SDK. What the kit gives every plugin:
 
-* :class:`Forbidden` / :class:`Throttled`: a call that cannot be answered. The plugin's
-  ``_client.py`` raises them from the SDK's errors (AccessDenied, 403, PermissionDenied;
-  throttling that outlasted the SDK's retries); :func:`attempt` turns them into a
-  ``not_checked`` entry naming the permission or the operation, and the scan goes on.
-  No credentials and unreachable endpoints are :class:`r2c_clouds.errors.CloudUnreachableError`
-  (exit 3 for a cloud named explicitly).
+* :class:`Forbidden` / :class:`Throttled` / :class:`CallError`: a call that cannot be
+  answered (see *The error rule* below); :func:`attempt` turns them into a ``not_checked``
+  entry naming the operation, and the scan goes on.
 * :class:`CallCounter`: calls per operation (``ec2:DescribeVolumes``), the report's ``api_calls``.
 * :class:`Workers`: one bounded thread pool per provider, shared by the four loops, with a
   per-scan memo (:meth:`Workers.once`).
 * :class:`Option`: a command-line option the plugin adds to ``r2c scan`` (the core names no
   cloud: ``--region``, ``--subscription``, ``--project`` come from the plugins).
+
+The error rule (one place for all plugins)
+------------------------------------------
+
+Every error a cloud SDK raises is translated by the plugin's ``_client.py``; what reaches a
+loop is one of these, judged once the SDK's own (bounded) retries are spent:
+
+* 403 / AccessDenied / PermissionDenied → :class:`Forbidden` (``forbidden: PERMISSION``);
+* 429 or a throttling code → :class:`Throttled` (``throttled: OP (still rate-limited after retries)``);
+* a server error (500, 502, 503, 504), another client error (400, 409...), or an answer that
+  cannot be read (a 200 whose body is not JSON / XML / the protocol's shape, or not UTF-8)
+  → :class:`CallError` (``failed: OP (HTTP 503 ServiceUnavailable: ...)``,
+  ``failed: OP (HTTP 200 unreadable body: ...)``; Azure's spelling is ``OP: HTTP 503
+  ServiceUnavailable``), naming the operation, the HTTP status and the cloud's error code;
+* no credentials, credentials rejected (401, expired token, bad signature), or no answer at
+  all (DNS, connection refused, TLS, timeouts, connection dropped) →
+  :class:`r2c_clouds.errors.CloudUnreachableError`, exit 3 for a cloud named explicitly.
+  This is the only class that stops the scan.
+
+The first three are :class:`CallFailed`: the loop records the fact family the call served
+as ``not_checked`` with that reason and goes on with its other facts. A "not found" the
+caller asks about (``NoSuchEntity``, a 404 on a GET it expects to miss) is the caller's, to
+read as "absent". Unreadable bodies are not retried; 5xx, throttling and connection failures
+are, within a budget per call that each ``_client.py`` states with its worst case (also in
+docs/providers/<cloud>.md), so an endpoint that never answers fails the scan in bounded time.
 """
 
 from __future__ import annotations
@@ -57,6 +79,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOOP_MODULES",
     "CallCounter",
+    "CallError",
     "CallFailed",
     "CloudProvider",
     "Forbidden",
@@ -116,6 +139,39 @@ class Forbidden(CallFailed):
         return self.operation
 
 
+class CallError(CallFailed):
+    """The cloud answered, but not with the facts: an HTTP error other than 403 and 429 once
+    the SDK's retries are spent (500, 503, 400, 409...), or a body that cannot be read.
+
+    Args:
+        operation: what was called (as for :class:`CallFailed`).
+        status: the HTTP status (a gRPC status's HTTP equivalent), if the cloud answered one.
+        code: the cloud's error code (``InternalError``, ``INVALID_ARGUMENT``), or
+            ``unreadable body`` for an answer that could not be read.
+        message: the cloud's own words (first line, shortened).
+
+    >>> CallError("ec2:DescribeVolumes", 503, "ServiceUnavailable", "Please retry").reason()
+    'failed: ec2:DescribeVolumes (HTTP 503 ServiceUnavailable: Please retry)'
+    """
+
+    kind = "failed"
+
+    def __init__(self, operation: str, status: int | None = None, code: str | None = None, message: str = "") -> None:
+        super().__init__(operation, _first_line(message))
+        self.status = status
+        self.code = code
+
+    def reason(self) -> str:
+        head = " ".join(x for x in (f"HTTP {self.status}" if self.status is not None else "", self.code or "") if x)
+        detail = ": ".join(x for x in (head, self.message) if x)
+        return f"{self.kind}: {self.operation} ({detail})" if detail else f"{self.kind}: {self.operation}"
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = next((ln.strip() for ln in str(text or "").splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 class Throttled(CallFailed):
     """The cloud kept throttling the call after the SDK's own retries."""
 
@@ -126,8 +182,8 @@ class Throttled(CallFailed):
 
 
 def attempt(what: str, not_checked: list[NotChecked], fn: Callable[[], T]) -> T | None:
-    """``fn()``, or ``None`` with a ``not_checked`` entry for ``what`` when the call was
-    forbidden or throttled.
+    """``fn()``, or ``None`` with a ``not_checked`` entry for ``what`` when the call could not
+    be answered (any :class:`CallFailed`: forbidden, throttled, failed).
 
     >>> out: list[NotChecked] = []
     >>> def denied() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from r2c_clouds.errors import BadInputError
+from r2c_clouds.errors import BadInputError, CloudUnreachableError
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.providers.kit import CloudProvider, Option
 
@@ -143,7 +143,7 @@ class AwsProvider(CloudProvider):
         window_minutes: int = 60,
         max_workers: int = 8,
         autoscaler: bool | None = None,
-        max_attempts: int = 5,
+        max_attempts: int = 3,
     ) -> None:
         if not cluster_name:
             raise BadInputError(
@@ -153,7 +153,15 @@ class AwsProvider(CloudProvider):
 
         from r2c_clouds.providers.aws._client import AwsClients
 
-        session = session or boto3.Session()
+        if session is None:
+            from botocore.exceptions import ProfileNotFound
+
+            try:
+                session = boto3.Session()
+            except ProfileNotFound as exc:
+                raise CloudUnreachableError(
+                    f"AWS: {exc}", remediation="set AWS_PROFILE to a profile of your AWS config, or unset it"
+                ) from None
         region = region or session.region_name
         if not region:
             raise BadInputError("AWS: cannot tell the region from the nodes or the AWS config; pass --region REGION")

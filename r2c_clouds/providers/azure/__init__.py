@@ -22,10 +22,21 @@ if TYPE_CHECKING:
 
     from r2c_clouds.providers.azure._client import AzureSession
 
-__all__ = ["AzureProvider"]
+__all__ = ["AzureProvider", "cloud_of_authority"]
 
 #: Node label naming the node resource group (``MC_<rg>_<cluster>_<region>``).
 CLUSTER_LABEL = "kubernetes.azure.com/cluster"
+
+
+def cloud_of_authority(authority: str | None) -> str | None:
+    """The Azure cloud whose Entra authority host ``authority`` is (``AZURE_AUTHORITY_HOST``,
+    a host or an ``https://`` URL), or ``None`` for none or an unknown one.
+
+    >>> cloud_of_authority("https://login.microsoftonline.us/"), cloud_of_authority("login.chinacloudapi.cn")
+    ('AzureUSGovernment', 'AzureChinaCloud')
+    """
+    host = (authority or "").strip().lower().removeprefix("https://").split("/", 1)[0]
+    return next((name for name, (_, login) in CLOUDS.items() if host and host == login), None)
 
 
 class AzureProvider(CloudProvider):
@@ -42,7 +53,11 @@ class AzureProvider(CloudProvider):
         subscription: subscription id of the cluster.
         resource_group: resource group of the managed cluster.
         cluster_name: managed cluster name.
-        cloud: ``AzureCloud``, ``AzureUSGovernment`` or ``AzureChinaCloud``.
+        cloud: ``AzureCloud``, ``AzureUSGovernment`` or ``AzureChinaCloud``: its Resource
+            Manager endpoint and Entra authority. Default: the cloud of ``AZURE_AUTHORITY_HOST``
+            when that is set (the authority itself is then left to azure-identity, which reads
+            the variable; an authority host of no known cloud keeps the public Resource
+            Manager unless ``arm_endpoint`` is given), else ``AzureCloud``.
         arm_endpoint: a custom Resource Manager endpoint (Azure Stack, a proxy); the
             credential scope becomes ``<endpoint>/.default``.
         window_minutes: metrics window.
@@ -93,7 +108,7 @@ class AzureProvider(CloudProvider):
         subscription: str | None = None,
         resource_group: str | None = None,
         cluster_name: str | None = None,
-        cloud: str = "AzureCloud",
+        cloud: str | None = None,
         arm_endpoint: str | None = None,
         window_minutes: int = 60,
         max_workers: int = 8,
@@ -102,6 +117,11 @@ class AzureProvider(CloudProvider):
         client_kwargs: dict[str, Any] | None = None,
         metrics_endpoint: str | None = None,
     ) -> None:
+        authority: str | None = None  # None: azure-identity's choice (AZURE_AUTHORITY_HOST)
+        if cloud is None:
+            cloud = cloud_of_authority(os.environ.get("AZURE_AUTHORITY_HOST")) or "AzureCloud"
+        elif cloud in CLOUDS:
+            authority = CLOUDS[cloud][1]
         if cloud not in CLOUDS:
             raise BadInputError(f"unknown Azure cloud {cloud!r} (one of {', '.join(CLOUDS)})")
         if not subscription:
@@ -113,8 +133,7 @@ class AzureProvider(CloudProvider):
         super().__init__(max_workers=max_workers)
         from r2c_clouds.providers.azure._client import AzureSession, make_credential
 
-        endpoint, authority = CLOUDS[cloud]
-        endpoint = (arm_endpoint or endpoint).rstrip("/")
+        endpoint = (arm_endpoint or CLOUDS[cloud][0]).rstrip("/")
         cred = credential if credential is not None else make_credential(azure_credential, authority)
         if metrics_endpoint is None and (arm_endpoint is None or arm_endpoint.rstrip("/") == CLOUDS[cloud][0]):
             metrics_endpoint = f"https://{{region}}.{METRICS_HOSTS[cloud]}"

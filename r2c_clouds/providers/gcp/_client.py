@@ -8,17 +8,41 @@ host and port; custom CAs are trusted the usual way (``REQUESTS_CA_BUNDLE``,
 ``GRPC_DEFAULT_SSL_ROOTS_FILE_PATH``).
 
 Every call is counted under the IAM permission it needs (``compute.disks.list``), each page
-of a paged list once; errors become the kit's: PermissionDenied → :class:`Forbidden`
-naming the permission, 429 / RESOURCE_EXHAUSTED after the library's retries →
-:class:`Throttled`, no or rejected credentials and unreachable endpoints →
-:class:`~r2c_clouds.errors.CloudUnreachableError`. ``NotFound`` is left to the caller.
+of a paged list once; errors become the kit's (see :mod:`r2c_clouds.providers.kit`, *The
+error rule*):
+
+* PermissionDenied / 403 → :class:`Forbidden` naming the permission;
+* 429 / RESOURCE_EXHAUSTED still there when the retry budget is spent → :class:`Throttled`;
+* any other error answer (REST 500 / 502 / 503 / 504 after the retries, 400, 409, a gRPC
+  status the server sent) and any answer that cannot be read (a 200 whose body is not JSON
+  or not UTF-8: protobuf's ``ParseError`` / ``UnicodeDecodeError``) → :class:`CallError`
+  naming the permission, the HTTP status and the status name;
+* no credentials, rejected credentials (401 / UNAUTHENTICATED, a token that cannot be
+  refreshed) and no answer at all (REST: DNS, refused, TLS, timeouts; gRPC: UNAVAILABLE or
+  DEADLINE_EXCEEDED raised by the client itself, without the server's status details) →
+  :class:`~r2c_clouds.errors.CloudUnreachableError`;
+* ``NotFound`` is left to the caller, which reads it as "absent".
+
+Budget per call (each page of a paged list too): ``timeout`` seconds in all (default
+:data:`TIMEOUT`), retries included. Each call is given its own ``Retry`` whose deadline is
+``timeout`` (the libraries' default retries of some read methods run for up to 600 s whatever
+``timeout`` says: the ``timeout`` argument of a GAPIC method bounds each attempt, not the
+retries) retrying 429, 500, 502, 503, 504 and connection errors with jittered exponential
+backoff (0.25 s doubling up to 4 s), and every attempt gets what is left of the deadline (at
+least :data:`MIN_ATTEMPT`). An endpoint that never answers thus fails after ``timeout`` + at
+most :data:`MIN_ATTEMPT` seconds (31 s by default); a refused one after about ``timeout``
+too, connection errors being retried. Token refresh for service-account or
+metadata-server credentials runs under google-auth's own timeouts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -26,17 +50,22 @@ from urllib.parse import urlsplit
 import google.auth
 import google.auth.exceptions
 from google.api_core import exceptions as gexc
+from google.api_core import retry as gretry
 from google.api_core.client_options import ClientOptions
 
-from r2c_clouds.errors import CloudUnreachableError
-from r2c_clouds.providers.kit import CallCounter, CallFailed, Forbidden, Throttled
+from r2c_clouds.errors import CloudUnreachableError, R2CError
+from r2c_clouds.providers.kit import CallCounter, CallError, CallFailed, Forbidden, Throttled
 
-__all__ = ["SCOPE", "GcpClients", "resolve_credentials"]
+__all__ = ["MIN_ATTEMPT", "SCOPE", "TIMEOUT", "GcpClients", "resolve_credentials"]
 
 T = TypeVar("T")
 
 #: The OAuth scope every call runs under (read-only use of cloud-platform).
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+#: Seconds a call may take in all, retries included, unless told otherwise.
+TIMEOUT = 30.0
+#: The shortest time an attempt is given, even when less of the deadline is left.
+MIN_ATTEMPT = 1.0
 _HINT = (
     "run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, "
     "or export GOOGLE_OAUTH_ACCESS_TOKEN"
@@ -73,7 +102,7 @@ class GcpClients:
         endpoint: one endpoint for every API (``https://HOST:PORT``).
         client_options: per-API ``client_options`` dicts (``container``, ``compute``,
             ``resourcemanager``, ``artifactregistry``, ``iam``, ``monitoring``).
-        timeout: seconds per call.
+        timeout: seconds per call in all, retries included (see the module doc).
     """
 
     def __init__(
@@ -83,7 +112,7 @@ class GcpClients:
         calls: CallCounter,
         endpoint: str | None = None,
         client_options: dict[str, dict[str, Any]] | None = None,
-        timeout: float = 30.0,
+        timeout: float = TIMEOUT,
     ) -> None:
         self.credentials = resolve_credentials(credentials)
         self.calls = calls
@@ -189,13 +218,17 @@ class GcpClients:
         """One call, counted under ``permission``, errors translated (see the module doc).
 
         Raises:
-            Forbidden, Throttled, CallFailed: the call could not be answered.
+            Forbidden, Throttled, CallError: the call could not be answered.
             CloudUnreachableError: no usable credentials, or the endpoint cannot be reached.
             google.api_core.exceptions.NotFound: the resource does not exist.
         """
         self.calls.count(permission)
         with _translated(permission, self.endpoint):
-            return method(timeout=self.timeout, **request)
+            return method(retry=self.retry(), timeout=_Deadline(self.timeout), **request)
+
+    def retry(self) -> gretry.Retry:
+        """The retry every call gets: transient errors retried until :attr:`timeout` is spent."""
+        return gretry.Retry(predicate=_transient, initial=0.25, maximum=4.0, multiplier=2.0, timeout=self.timeout)
 
     def pages(self, permission: str, method: Callable[..., Any], **request: Any) -> Iterator[Any]:
         """The pages of a paged list, each counted under ``permission``."""
@@ -209,6 +242,64 @@ class GcpClients:
                 yield page
 
 
+def _transient(exc: BaseException) -> bool:
+    """Worth another attempt: 429, 500, 502, 503, 504, a dropped or refused connection."""
+    import requests
+
+    return isinstance(exc, (gexc.TooManyRequests, gexc.InternalServerError, gexc.BadGateway,
+                            gexc.ServiceUnavailable, gexc.GatewayTimeout, requests.exceptions.ConnectionError,
+                            requests.exceptions.ChunkedEncodingError, requests.exceptions.Timeout,
+                            google.auth.exceptions.TransportError))
+
+
+class _Deadline:
+    """A GAPIC ``timeout`` that makes one deadline of ``total`` seconds for a call and its
+    retries: each attempt gets what is left of it (at least :data:`MIN_ATTEMPT`)."""
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+
+    def __call__(self, func: Callable[..., T]) -> Callable[..., T]:
+        end = time.monotonic() + self.total
+
+        @functools.wraps(func)
+        def with_deadline(*args: Any, **kwargs: Any) -> T:
+            kwargs["timeout"] = max(end - time.monotonic(), MIN_ATTEMPT)
+            return func(*args, **kwargs)
+
+        return with_deadline
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _status_name(exc: gexc.GoogleAPICallError) -> str | None:
+    """``UNAVAILABLE``, ``INVALID_ARGUMENT``...: the gRPC status, else the REST body's
+    ``error.status``, else its first ``errors[].reason`` (Compute Engine's older format)."""
+    name = getattr(exc.grpc_status_code, "name", None)
+    if name:
+        return str(name)
+    if _is_rest(exc):
+        try:
+            error = exc.response.json().get("error", {})
+        except ValueError:
+            return None
+        if isinstance(error, dict):
+            found = error.get("status") or next((e.get("reason") for e in error.get("errors", [])
+                                                 if isinstance(e, dict) and e.get("reason")), None)
+            return str(found) if found else None
+    return None
+
+
+def _is_rest(exc: gexc.GoogleAPICallError) -> bool:
+    """Whether the error came with an HTTP response (REST), not from a gRPC call."""
+    import requests
+
+    return isinstance(exc.response, requests.Response)
+
+
 class _translated:
     def __init__(self, permission: str, endpoint: str | None) -> None:
         self.permission = permission
@@ -218,32 +309,51 @@ class _translated:
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
-        if exc is None or isinstance(exc, (gexc.NotFound, CallFailed)):
+        if exc is None or isinstance(exc, (gexc.NotFound, CallFailed, R2CError)):
             return False
-        where = self.endpoint or "googleapis.com"
+        if isinstance(exc, gexc.RetryError):  # the deadline passed: judge the last error the retries saw
+            if isinstance(exc.cause, Exception):
+                self._raise_for(exc.cause, exc)
+            raise CloudUnreachableError(f"gcp: no answer from {self._where()} ({self.permission}): {exc.message}") from exc
+        if isinstance(exc, Exception):
+            self._raise_for(exc, exc)
+        return False
+
+    def _where(self) -> str:
+        return self.endpoint or "googleapis.com"
+
+    def _raise_for(self, exc: Exception, raised: BaseException) -> None:
+        """Raise the kit's or r2c's error for ``exc`` (``raised`` is the cause: ``exc`` itself,
+        or the RetryError whose last attempt ``exc`` was); return when ``exc`` is not a cloud
+        error (a bug: it propagates)."""
+        from google.protobuf.json_format import ParseError
+
+        where, op = self._where(), self.permission
         if isinstance(exc, gexc.Forbidden):  # REST 403; gRPC PERMISSION_DENIED is a subclass
-            raise Forbidden(self.permission, exc.message or "") from exc
+            raise Forbidden(op, exc.message or "") from raised
         if isinstance(exc, gexc.TooManyRequests):  # REST 429; gRPC RESOURCE_EXHAUSTED is a subclass
-            raise Throttled(self.permission, exc.message or "") from exc
+            raise Throttled(op, exc.message or "") from raised
         if isinstance(exc, gexc.Unauthenticated):
             raise CloudUnreachableError(
-                f"gcp rejected the credentials calling {self.permission}: {exc.message}", remediation=_HINT
-            ) from exc
+                f"gcp rejected the credentials calling {op}: {exc.message}", remediation=_HINT
+            ) from raised
         if isinstance(exc, google.auth.exceptions.DefaultCredentialsError):
-            raise CloudUnreachableError("gcp: no credentials found", remediation=_HINT) from exc
+            raise CloudUnreachableError("gcp: no credentials found", remediation=_HINT) from raised
         if isinstance(exc, google.auth.exceptions.RefreshError):
-            raise CloudUnreachableError(f"gcp: cannot refresh the credentials: {exc}", remediation=_HINT) from exc
-        if isinstance(exc, (gexc.ServiceUnavailable, gexc.RetryError, google.auth.exceptions.TransportError)) or (
-            isinstance(exc, OSError) and not isinstance(exc, gexc.GoogleAPICallError)
-        ):
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CloudUnreachableError(f"gcp: cannot reach {where} ({self.permission}): {first}") from exc
-        if _is_connection_error(exc):
-            raise CloudUnreachableError(f"gcp: cannot reach {where} ({self.permission}): {exc}") from exc
+            raise CloudUnreachableError(f"gcp: cannot refresh the credentials: {exc}", remediation=_HINT) from raised
+        if isinstance(exc, (ParseError, UnicodeDecodeError)):
+            raise CallError(op, 200, "unreadable body", _first(exc)) from raised
         if isinstance(exc, gexc.GoogleAPICallError):
-            code = getattr(exc, "code", None)
-            raise CallFailed(self.permission, f"HTTP {code}: {exc.message}") from exc
-        return False
+            status = _status_name(exc)
+            if not _is_rest(exc) and isinstance(exc, (gexc.ServiceUnavailable, gexc.DeadlineExceeded)) \
+                    and not exc.details:
+                # raised by the gRPC client itself (no server status details): no answer
+                raise CloudUnreachableError(f"gcp: cannot reach {where} ({op}): {status}: {exc.message}") from raised
+            # a REST message starts "GET https://...: ": the operation already says what was called
+            message = re.sub(r"^[A-Z]+ \S+: ", "", exc.message or "")
+            raise CallError(op, exc.code, status, message) from raised
+        if isinstance(exc, (google.auth.exceptions.TransportError, OSError)) or _is_connection_error(exc):
+            raise CloudUnreachableError(f"gcp: cannot reach {where} ({op}): {_first(exc)}") from raised
 
 
 def _is_connection_error(exc: BaseException) -> bool:
