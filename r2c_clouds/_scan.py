@@ -29,6 +29,7 @@ def scan(
     window_minutes: int = 60,
     progress: Callable[[str], None] | None = None,
     exceptions: str | os.PathLike[str] | Sequence[ExceptionEntry] | None = None,
+    cloud_timeout: float | None = 300.0,
     **provider_options: Any,
 ) -> Report:
     """Diagnose a cluster.
@@ -45,6 +46,8 @@ def scan(
         exceptions: an exceptions file (or its loaded entries): findings they accept go to
             ``report.suppressed`` instead of ``report.findings``. ``r2c-clouds/ignore``
             annotations on objects and namespaces are honoured either way.
+        cloud_timeout: the deadline of the whole cloud phase, seconds: a loop still running
+            then is left behind and its facts are not checked (``None``: no deadline).
         **provider_options: passed to the provider (``region=``, ``session=``, ``credential=``...).
 
     Returns:
@@ -75,7 +78,7 @@ def scan(
     if provider is not None:
         say(f"asking {provider.name} for cloud facts")
         try:
-            facts = gather_facts(provider, cluster, window_minutes=window_minutes)
+            facts = gather_facts(provider, cluster, window_minutes=window_minutes, timeout=cloud_timeout)
         except CloudUnreachableError as exc:
             if cloud != "auto":
                 raise  # a cloud named explicitly: exit 3

@@ -347,6 +347,7 @@ def _scan(args: argparse.Namespace, progress: _Progress, **selection: Any) -> Re
         cloud=args.cloud,
         window_minutes=args.window_minutes,
         progress=progress,
+        cloud_timeout=getattr(args, "timeout", 300.0) or None,
         **selection,
         **_provider_options(args),
     )
@@ -552,7 +553,7 @@ def _cmd_snapshot(args: argparse.Namespace, progress: _Progress, stdout: IO[str]
         facts = None
         if provider is not None:
             progress(f"asking {provider.name} for cloud facts")
-            facts = gather_facts(provider, cluster, window_minutes=args.window_minutes)
+            facts = gather_facts(provider, cluster, window_minutes=args.window_minutes, timeout=args.timeout or None)
         progress(f"writing {out}")
         try:
             write_snapshot(cluster, out, facts=facts)

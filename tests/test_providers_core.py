@@ -171,3 +171,26 @@ def test_recorded_errors_are_one_line(tmp_path: Path, content: bytes, problem: s
 def test_recorded_without_file_is_bad_input() -> None:
     with pytest.raises(RecordedFactsError, match=r"no cloud-facts\.json"):
         make_provider("recorded", cluster([node("n1")]))
+
+
+def test_a_loop_past_the_cloud_deadline_is_left_behind_not_waited_for() -> None:
+    import threading
+    import time
+
+    release = threading.Event()
+
+    class SlowStorage(CountingProvider):
+        def storage(self, questions: StorageQuestions) -> StorageAnswer:
+            release.wait(30)  # an endpoint that never answers
+            return StorageAnswer()
+
+    c = cluster([node("n1"), _pv("pv-a", "vol-1")])
+    started = time.monotonic()
+    try:
+        facts = gather_facts(SlowStorage(), c, timeout=0.5)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 5
+    assert ("disks", "timeout: counting did not answer the storage loop within 0.5 s") in {
+        (nc.what, nc.reason) for nc in facts.not_checked}
+    assert facts.node_pools  # the loops that answered are kept
