@@ -136,31 +136,45 @@ def rule(
     needs: Sequence[str] = (),
     needs_cloud: Sequence[str] = (),
     symptom: bool = False,
+    loop: Loop | str | None = None,
 ) -> Callable[[_F], _F]:
     """Register a rule function under ``id`` with its metadata.
 
+    Built-in ids are ``LOOP.NAME`` (``storage.zone-conflict``, in ``rules/storage.py`` as
+    ``zone_conflict``). A rule from a plugin package (entry-point group ``r2c_clouds.rules``)
+    takes an id in its own namespace (``acme.no-latest-tag``) and names its ``loop``.
+
     Raises:
         ValueError: the id does not match the module and function, it is registered twice,
-            or it names an unknown cloud fact family.
+            or it names an unknown cloud fact family or loop.
     """
-    loop_name, _, name = id.partition(".")
-    loop = Loop(loop_name)
+    prefix, _, name = id.partition(".")
+    builtin = prefix in {lp.value for lp in Loop}
+    if not name:
+        raise ValueError(f"rule id {id!r} must be NAMESPACE.NAME (acme.no-latest-tag)")
+    if builtin and loop is not None and Loop(loop).value != prefix:
+        raise ValueError(f"rule {id}: its id says loop {prefix}, not {loop}")
+    if not builtin and loop is None:
+        raise ValueError(f"rule {id}: a rule outside the built-in loops' names must say loop=...")
+    rule_loop = Loop(prefix) if builtin else Loop(loop)
     bad_needs = set(needs_cloud) - CLOUD_NEEDS
     if bad_needs:
         raise ValueError(f"rule {id}: unknown cloud fact families {sorted(bad_needs)}")
 
     def register(func: _F) -> _F:
         module = func.__module__.rsplit(".", 1)[-1]
-        if module != loop_name or func.__name__ != name.replace("-", "_"):
+        ours = func.__module__.startswith("r2c_clouds.")
+        if func.__name__ != name.replace("-", "_") or (ours and module != prefix):
+            where = f"rules/{prefix}.py" if ours else func.__module__
             raise ValueError(
-                f"rule {id} must be function {name.replace('-', '_')} in rules/{loop_name}.py, "
+                f"rule {id} must be function {name.replace('-', '_')} in {where}, "
                 f"not {func.__name__} in {func.__module__}"
             )
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
         spec = RuleSpec(
             id=id,
-            loop=loop,
+            loop=rule_loop,
             severity=severity,
             title=title,
             rationale=rationale,
@@ -202,6 +216,10 @@ def run_rules(
     """
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
+    from r2c_clouds.rules import PLUGIN_ERRORS
+
+    for plugin, error in PLUGIN_ERRORS:
+        not_checked.append(NotChecked(f"rules plugin {plugin}", f"cannot be loaded: {error}"))
     for rid, (spec, func) in REGISTRY.items():
         if rules is not None and rid not in rules:
             continue
