@@ -9,7 +9,7 @@ from attrs import frozen
 from botocore.exceptions import ClientError
 
 from r2c_clouds.providers.aws._client import error_code
-from r2c_clouds.providers.kit import chunks
+from r2c_clouds.providers.kit import CallError, chunks
 
 if TYPE_CHECKING:
     from r2c_clouds.providers.aws import AwsProvider
@@ -41,6 +41,18 @@ class Nodegroups:
     groups: tuple[dict[str, Any], ...]
 
 
+def _member(body: dict[str, Any], key: str, operation: str) -> dict[str, Any]:
+    """``body[key]``, which a 200 answer must carry; a proxy's ``{}`` is not an empty cluster.
+
+    Raises:
+        CallError: the member is missing or not an object (the fact family is not checked).
+    """
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise CallError(operation, 200, "unreadable body", f"no {key} object in the answer")
+    return value
+
+
 def cluster_info(provider: AwsProvider) -> ClusterInfo | None:
     """DescribeCluster of the provider's cluster, once per scan; ``None`` if EKS has no such
     cluster.
@@ -52,7 +64,7 @@ def cluster_info(provider: AwsProvider) -> ClusterInfo | None:
 
     def fetch() -> ClusterInfo | None:
         try:
-            c = clients.call("eks", "describe_cluster", name=name)["cluster"]
+            c = _member(clients.call("eks", "describe_cluster", name=name), "cluster", "eks:DescribeCluster")
         except ClientError as exc:
             if error_code(exc) == "ResourceNotFoundException":
                 return None
@@ -85,13 +97,20 @@ def nodegroups(provider: AwsProvider) -> Nodegroups:
 
     def fetch() -> Nodegroups:
         names: list[str] = []
-        for page in clients.pages("eks", "list_nodegroups", clusterName=cluster):
-            names.extend(page.get("nodegroups", []))
+        try:
+            for page in clients.pages("eks", "list_nodegroups", clusterName=cluster):
+                names.extend(page.get("nodegroups", []))
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                # The cluster was deleted after DescribeCluster answered: no groups is not a fact.
+                raise CallError("eks:ListNodegroups", 404, "ResourceNotFoundException",
+                                str(exc.response.get("Error", {}).get("Message", ""))) from exc
+            raise
 
         def describe(ng: str) -> dict[str, Any] | None:
             try:
-                out: dict[str, Any] = clients.call("eks", "describe_nodegroup", clusterName=cluster,
-                                                   nodegroupName=ng)["nodegroup"]
+                out = _member(clients.call("eks", "describe_nodegroup", clusterName=cluster, nodegroupName=ng),
+                              "nodegroup", "eks:DescribeNodegroup")
             except ClientError as exc:
                 if error_code(exc) == "ResourceNotFoundException":
                     return None  # deleted between list and describe

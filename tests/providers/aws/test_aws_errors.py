@@ -295,3 +295,26 @@ def test_rejected_credentials_are_unreachable(world: World, status: int, code: s
           f"<Response><Errors><Error><Code>{code}</Code><Message>no</Message></Error></Errors></Response>".encode())
     with pytest.raises(CloudUnreachableError, match=rf"AWS rejected the credentials \({code}\) calling ec2:DescribeVolumes"):
         p.storage(_volumes(world))
+
+
+# --------------------------------------------------------------------------- answers without their member
+
+
+def test_a_cluster_description_without_its_cluster_is_not_checked(world: World) -> None:
+    """A 200 ``{}`` (a proxy, a truncated answer) is not "no such cluster" and not a crash."""
+    p = _provider(world)
+    Fault(p, "eks", "DescribeCluster", 200, b"{}", {"Content-Type": "application/json"})
+    reason = "failed: eks:DescribeCluster (HTTP 200 unreadable body: no cluster object in the answer)"
+    assert _reasons(p.identity(IdentityQuestions())) == [("cluster_identity", reason), ("identity_bindings", reason)]
+
+
+def test_a_cluster_deleted_between_describe_and_list_nodegroups_is_not_checked(world: World) -> None:
+    """EKS answers ListNodegroups of a deleted cluster with 404 ResourceNotFoundException: the
+    node groups are not checked (an empty list would read as "no managed node groups")."""
+    p = _provider(world)
+    Fault(p, "eks", "ListNodegroups", 404, (
+        b'{"message":"No cluster found for name: ' + CLUSTER.encode() + b'."}'),
+        {"Content-Type": "application/json", "x-amzn-ErrorType": "ResourceNotFoundException"})
+    reasons = _reasons(p.compute(ComputeQuestions()))
+    assert reasons and all(r.startswith("failed: eks:ListNodegroups (HTTP 404 ResourceNotFoundException: No cluster "
+                                        "found for name") for _, r in reasons), reasons
