@@ -205,7 +205,7 @@ class GcpProvider(CloudProvider):
         def get() -> str | None:
             try:
                 p = self.clients.call("resourcemanager.projects.get", self.clients.projects().get_project,
-                                      name=f"projects/{pid}")
+                                      absent=False, name=f"projects/{pid}")
             except CallFailed:
                 return None
             name: str = p.name

@@ -214,16 +214,21 @@ class GcpClients:
 
     # ------------------------------------------------------------------ calls
 
-    def call(self, permission: str, method: Callable[..., T], **request: Any) -> T:
+    def call(self, permission: str, method: Callable[..., T], *, absent: bool = True, **request: Any) -> T:
         """One call, counted under ``permission``, errors translated (see the module doc).
+
+        Args:
+            absent: whether NOT_FOUND can mean "the resource does not exist" (a service
+                account, a role); ``False`` for what the cluster itself names (its project, its
+                subnetwork), where NOT_FOUND is a :class:`CallError` like any other.
 
         Raises:
             Forbidden, Throttled, CallError: the call could not be answered.
             CloudUnreachableError: no usable credentials, or the endpoint cannot be reached.
-            google.api_core.exceptions.NotFound: the resource does not exist.
+            google.api_core.exceptions.NotFound: the resource does not exist (``absent`` only).
         """
         self.calls.count(permission)
-        with _translated(permission, self.endpoint):
+        with _translated(permission, self.endpoint, absent=absent):
             return method(retry=self.retry(), timeout=_Deadline(self.timeout), **request)
 
     def retry(self) -> gretry.Retry:
@@ -231,10 +236,11 @@ class GcpClients:
         return gretry.Retry(predicate=_transient, initial=0.25, maximum=4.0, multiplier=2.0, timeout=self.timeout)
 
     def pages(self, permission: str, method: Callable[..., Any], **request: Any) -> Iterator[Any]:
-        """The pages of a paged list, each counted under ``permission``."""
-        pager = self.call(permission, method, **request)
+        """The pages of a paged list, each counted under ``permission``. A list is never
+        "absent": NOT_FOUND (its project or region is gone) is a :class:`CallError`."""
+        pager = self.call(permission, method, absent=False, **request)
         first = True
-        with _translated(permission, self.endpoint):
+        with _translated(permission, self.endpoint, absent=False):
             for page in pager.pages:
                 if not first:
                     self.calls.count(permission)
@@ -301,15 +307,16 @@ def _is_rest(exc: gexc.GoogleAPICallError) -> bool:
 
 
 class _translated:
-    def __init__(self, permission: str, endpoint: str | None) -> None:
+    def __init__(self, permission: str, endpoint: str | None, *, absent: bool = True) -> None:
         self.permission = permission
         self.endpoint = endpoint
+        self.absent = absent
 
     def __enter__(self) -> _translated:
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
-        if exc is None or isinstance(exc, (gexc.NotFound, CallFailed, R2CError)):
+        if exc is None or isinstance(exc, (CallFailed, R2CError)) or (self.absent and isinstance(exc, gexc.NotFound)):
             return False
         if isinstance(exc, gexc.RetryError):  # the deadline passed: judge the last error the retries saw
             if isinstance(exc.cause, Exception):

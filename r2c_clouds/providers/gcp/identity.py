@@ -244,7 +244,7 @@ def _repo_policy(provider: GcpProvider, repo: str) -> Any:
 def _project_policy(provider: GcpProvider, project: str) -> Any:
     def get() -> Any:
         return provider.clients.call(
-            "resourcemanager.projects.getIamPolicy", provider.clients.projects().get_iam_policy,
+            "resourcemanager.projects.getIamPolicy", provider.clients.projects().get_iam_policy, absent=False,
             request={"resource": f"projects/{project}", "options": {"requested_policy_version": 3}},
         )
 

@@ -269,7 +269,7 @@ def _secondary_range(
 ) -> str | None:
     def get() -> Any:
         return provider.clients.call(
-            "compute.subnetworks.get", provider.clients.subnetworks().get,
+            "compute.subnetworks.get", provider.clients.subnetworks().get, absent=False,
             request={"project": project, "region": provider.region, "subnetwork": subnetwork},
         )
 

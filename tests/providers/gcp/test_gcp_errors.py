@@ -263,3 +263,24 @@ def test_no_credentials_is_unreachable(gcp: GcpWorld, monkeypatch: pytest.Monkey
     with pytest.raises(CloudUnreachableError, match="gcp: no credentials found") as info:
         provider(gcp)
     assert info.value.exit_code == 3
+
+
+# --------------------------------------------------------------------------- NOT_FOUND where "absent" is not an answer
+
+
+@pytest.mark.parametrize(("op", "loop", "what"), [
+    ("compute.routers.list", "network", "egress_gateways"),  # the region's routers: no region, not "no NAT"
+    ("monitoring.timeSeries.list", "network", "egress_gateways"),
+    ("compute.disks.list", "storage", "disks"),  # aggregated: a list of every zone is never "absent"
+    ("resourcemanager.projects.getIamPolicy", "identity", "registry_access"),  # the cluster's own project
+])
+def test_a_not_found_list_or_parent_is_not_checked(gcp: GcpWorld, gke: Any, op: str, loop: str, what: str) -> None:
+    """A 404 on a list (or on a resource the cluster itself names) is a project or region that
+    vanished or a wrong endpoint: not checked, never an empty answer and never a crash."""
+    gcp.fail(op, 404)
+    p = provider(gcp)
+    questions = {"network": lambda: network_questions(gke, 60), "storage": lambda: storage_questions(gke),
+                 "identity": lambda: identity_questions(gke)}[loop]()
+    ans = getattr(p, loop)(questions)
+    reasons = _reasons(ans)
+    assert reasons.get(what, "").startswith(f"failed: {op} (HTTP 404 NOT_FOUND: "), reasons
