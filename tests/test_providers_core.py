@@ -194,3 +194,23 @@ def test_a_loop_past_the_cloud_deadline_is_left_behind_not_waited_for() -> None:
     assert ("disks", "timeout: counting did not answer the storage loop within 0.5 s") in {
         (nc.what, nc.reason) for nc in facts.not_checked}
     assert facts.node_pools  # the loops that answered are kept
+
+
+def test_a_network_loop_past_the_deadline_leaves_every_network_family_not_checked() -> None:
+    """Private endpoints come from the network loop too: cut by the deadline, they must read
+    "not checked", not "none" (the private-endpoint DNS rule would pass on an empty tuple)."""
+    import threading
+
+    release = threading.Event()
+
+    class SlowNetwork(CountingProvider):
+        def network(self, questions: NetworkQuestions) -> NetworkAnswer:
+            release.wait(30)
+            return NetworkAnswer()
+
+    try:
+        facts = gather_facts(SlowNetwork(), cluster([node("n1")]), timeout=0.5)
+    finally:
+        release.set()
+    cut = {nc.what for nc in facts.not_checked if "network loop" in nc.reason}
+    assert cut == {"egress_gateways", "subnets", "network", "private_endpoints"}

@@ -37,7 +37,7 @@ def _answer(fut: Future[Any], late: set[Future[Any]], empty: type[T]) -> T:
 _FAMILIES = {
     "identity": ("cluster_identity", "identity_bindings", "registry_access"),
     "compute": ("node_pools",),
-    "network": ("egress_gateways", "subnets", "network"),
+    "network": ("egress_gateways", "subnets", "network", "private_endpoints"),
     "storage": ("disks",),
 }
 
