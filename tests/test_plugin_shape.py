@@ -132,8 +132,10 @@ def acme(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(_registry, "entry_points", eps)
     _registry.load_provider.cache_clear()
+    _registry._registered.cache_clear()
     yield
     _registry.load_provider.cache_clear()
+    _registry._registered.cache_clear()
 
 
 @pytest.mark.usefixtures("acme")

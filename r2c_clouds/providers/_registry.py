@@ -8,7 +8,7 @@ register themselves in the package metadata exactly as a third-party plugin woul
 from __future__ import annotations
 
 import functools
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.errors import BadInputError, CloudUnreachableError, UnknownProviderError
@@ -28,9 +28,16 @@ GROUP = "r2c_clouds.providers"
 INSTALL_HINT = "pip install 'r2c_clouds[{name}]'"
 
 
+@functools.cache
+def _registered() -> tuple[EntryPoint, ...]:
+    """The group's entry points, read once per process (the CLI asks for them per subcommand
+    while it builds its parser; each read walks every installed distribution's metadata)."""
+    return tuple(entry_points(group=GROUP))
+
+
 def provider_names() -> list[str]:
     """Names of every registered provider, sorted."""
-    return sorted({ep.name for ep in entry_points(group=GROUP)})
+    return sorted({ep.name for ep in _registered()})
 
 
 @functools.cache
@@ -41,7 +48,7 @@ def load_provider(name: str) -> Any:
     Raises:
         UnknownProviderError: no such provider, or it cannot be imported.
     """
-    for ep in entry_points(group=GROUP):
+    for ep in _registered():
         if ep.name == name:
             try:
                 return ep.load()
