@@ -48,7 +48,7 @@ def render_markdown(report: Report, *, fail_on: Severity | str = Severity.HIGH, 
     threshold = Severity.parse(fail_on) if isinstance(fail_on, str) else fail_on
     findings = sorted(report.findings, key=lambda f: f.sort_key)
     counts = Counter(f.severity for f in findings)
-    failing = [f for f in findings if f.severity >= threshold]
+    failing = report.at_or_above(threshold)
     name = report.cluster.name or (report.facts.cluster_name if report.facts else None) or "(unnamed)"
     verdict = (f"**{len(failing)} finding(s) at or above {threshold.label}**" if failing
                else f"no finding at or above {threshold.label}")
@@ -88,17 +88,16 @@ def render_markdown(report: Report, *, fail_on: Severity | str = Severity.HIGH, 
     footer = ["", f"<sub>r2c_clouds · {report.generated_at}</sub>", ""]
     out = "\n".join(head + chains + table_head)
     rest = "\n".join(tail_parts + footer)
-    ordered = failing + [f for f in findings if f.severity < threshold]
     budget = limit - len(out) - len(rest) - 200
     rows: list[str] = []
-    for n, f in enumerate(ordered):
+    for n, f in enumerate(findings):  # most severe first (sort_key): the failing ones lead
         row = "\n" + _row(f)
         if budget - len(row) < 0:
-            rows.append(f"\n\n… and {len(ordered) - n} more findings: see the JSON report (`r2c scan -o json`).")
+            rows.append(f"\n\n… and {len(findings) - n} more findings: see the JSON report (`r2c scan -o json`).")
             break
         budget -= len(row)
         rows.append(row)
-    if not ordered:
+    if not findings:
         rows.append("\n| | | | no findings |")
     text = out + "".join(rows) + "\n" + rest
     return text if len(text) <= limit else text[: limit - 1] + "\n"
