@@ -38,7 +38,7 @@ from attrs import field, frozen
 
 from r2c_clouds.errors import BadInputError
 from r2c_clouds.model.cluster import ClusterState
-from r2c_clouds.model.findings import Finding
+from r2c_clouds.model.findings import Finding, ObjectRef
 
 __all__ = [
     "IGNORE",
@@ -226,7 +226,7 @@ def _annotation_entries(cluster: ClusterState, f: Finding) -> list[ExceptionEntr
     if obj is not None:
         holders.append((str(f.subject), obj))
     if f.subject.namespace:
-        ns = next((n for n in cluster.namespaces if n.metadata.name == f.subject.namespace), None)
+        ns = cluster.object_of(ObjectRef("Namespace", None, f.subject.namespace))
         if ns is not None:
             holders.append((f"Namespace/{f.subject.namespace}", ns))
     for ref, holder in holders:
