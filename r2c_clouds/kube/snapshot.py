@@ -69,7 +69,8 @@ MAX_TOTAL_BYTES = 32 * 2**30
 FACTS_FILE = "cloud-facts.json"
 #: Written by ``r2c snapshot`` (r2c_clouds.kube.dump): where the objects came from, not-checked kinds.
 INFO_FILE = "snapshot-info.json"
-_OBJECT_SUFFIXES = (".json", ".yaml", ".yml")
+#: The file names that hold Kubernetes objects (besides FACTS_FILE and INFO_FILE).
+OBJECT_SUFFIXES = (".json", ".yaml", ".yml")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 _DUMP_FILES = frozenset(
     f"{stem}{ext}"
@@ -77,7 +78,7 @@ _DUMP_FILES = frozenset(
         "pods", "events", "services", "deployments", "daemonsets", "replicasets",
         "replication-controllers",
     )
-    for ext in _OBJECT_SUFFIXES
+    for ext in OBJECT_SUFFIXES
 )
 #: Directories of a bundle's cluster-resources/ that hold no objects (or secrets): never read.
 _BUNDLE_SKIP_DIRS = frozenset({"image-pull-secrets", "auth-cani-list", "logs"})
@@ -144,7 +145,7 @@ def _finish(builder: StateBuilder, text: str) -> ClusterState:
 
 def _stem(p: Path) -> str:
     name = p.resolve().name if p.name in ("", ".", "..") else p.name
-    for suffix in (*_ARCHIVE_SUFFIXES, *_OBJECT_SUFFIXES):
+    for suffix in (*_ARCHIVE_SUFFIXES, *OBJECT_SUFFIXES):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)] or name
     return name
@@ -200,7 +201,7 @@ def _walk_dir(root: Path) -> Iterator[_Entry]:
                 for e in _archive_entries(full, str(full)):
                     total += e.size
                     yield _Entry(rel / e.rel, e.display, e.read, e.size)
-            elif name.lower().endswith(_OBJECT_SUFFIXES):
+            elif name.lower().endswith(OBJECT_SUFFIXES):
                 entry = _file_entry(full, rel, str(full))
                 total += entry.size
                 yield entry
@@ -211,7 +212,7 @@ def _walk_dir(root: Path) -> Iterator[_Entry]:
 
 
 def _wanted_member(rel: PurePosixPath) -> bool:
-    if not rel.name.lower().endswith(_OBJECT_SUFFIXES):
+    if not rel.name.lower().endswith(OBJECT_SUFFIXES):
         return False
     parts = rel.parts
     if "cluster-resources" in parts:
@@ -331,7 +332,7 @@ def _file_hint(rel: PurePosixPath) -> str | None:
     if hint_kind(stem) is not None:
         return stem
     parent = rel.parent.name
-    if parent and not parent.lower().endswith(_OBJECT_SUFFIXES) and hint_kind(parent) is not None:
+    if parent and not parent.lower().endswith(OBJECT_SUFFIXES) and hint_kind(parent) is not None:
         return parent
     return None
 

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import yaml
 
 from r2c_clouds import __version__
+from r2c_clouds.kube.snapshot import FACTS_FILE, INFO_FILE, OBJECT_SUFFIXES
 from r2c_clouds.model.findings import Finding, ObjectRef, Severity
 
 if TYPE_CHECKING:
@@ -185,9 +186,8 @@ class Position(NamedTuple):
 #: Files larger than this are not re-read for positions (their results keep only the
 #: logical location): composing a YAML node tree costs far more than the loader's decode.
 MAX_LOCATE_BYTES = 256 * 2**20
-_SUFFIXES = (".json", ".yaml", ".yml")
-#: Files of a snapshot that hold no Kubernetes objects (see r2c_clouds.kube.snapshot).
-_NOT_OBJECTS = frozenset({"cloud-facts.json", "snapshot-info.json"})
+#: Files of a snapshot that hold no Kubernetes objects.
+_NOT_OBJECTS = frozenset({FACTS_FILE, INFO_FILE})
 _Key = tuple[str, "str | None", str]
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: A JSON string token, or one of the structural characters the walk needs.
@@ -250,7 +250,7 @@ def _locator(source: str) -> Callable[[ObjectRef], Position | None]:
 
 def _object_files(root: Path) -> Iterator[Path]:
     if root.is_file():
-        if root.name.lower().endswith(_SUFFIXES):
+        if root.name.lower().endswith(OBJECT_SUFFIXES):
             yield root
         return
     if not root.is_dir():
@@ -258,7 +258,7 @@ def _object_files(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(_SUFFIXES) and name not in _NOT_OBJECTS:
+            if not name.startswith(".") and name.lower().endswith(OBJECT_SUFFIXES) and name not in _NOT_OBJECTS:
                 yield Path(dirpath) / name
 
 
