@@ -27,13 +27,14 @@ import msgspec
 
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.credentials import SECRET_FLAG, SECRET_NAME, SECRET_SHAPE, looks_secret
+from r2c_clouds.model.kube import (
+    LAST_APPLIED,  # kubectl's annotation: the whole object as last applied
+)
 
 __all__ = ["LAST_APPLIED", "MARKER", "redact", "redact_args", "redact_meta"]
 
 #: What stands in for a value that was not written.
 MARKER = "(redacted by r2c_clouds)"
-#: kubectl's annotation holding the whole object as last applied.
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 M = TypeVar("M", k.ObjectMeta, k.TemplateMetadata)
 T = TypeVar("T")
