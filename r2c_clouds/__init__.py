@@ -41,12 +41,14 @@ from r2c_clouds.model import (
     Loop,
     NotChecked,
     ObjectRef,
+    Scope,
     Severity,
     Status,
 )
 from r2c_clouds.report import Report
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from types import ModuleType
 
 __version__ = "0.1.0"
@@ -66,6 +68,7 @@ __all__ = [
     "ObjectRef",
     "R2CError",
     "Report",
+    "Scope",
     "Severity",
     "SnapshotError",
     "Status",
@@ -105,6 +108,8 @@ def connect(
     timeout: float | None = 300.0,
     progress: Any = None,
     request_timeout: float = 60.0,
+    namespaces: Sequence[str] | None = None,
+    selector: str | None = None,
 ) -> ClusterState:
     """Read a live cluster through the official Kubernetes client (read-only: list only).
 
@@ -118,9 +123,17 @@ def connect(
         request_timeout: the deadline for one request: connect, headers and the whole body
             (a server that trickles bytes is cut there). Connection resets and 5xx with
             ``Retry-After`` are retried with backoff within the deadlines, as client-go does.
+        namespaces: read only these namespaces (kubectl ``-n``): namespaced kinds are listed
+            per namespace, so a Role in each is enough; cluster-scoped kinds it may not read
+            are not checked, and the report judges objects in these namespaces (and the
+            causes of their findings). ``None``: every namespace.
+        selector: judge only workloads (and other namespaced objects) whose labels match this
+            label selector (kubectl ``-l``, ``app=web,tier!=db``).
 
     Raises:
         r2c_clouds.errors.ConfigError: the kubeconfig or context cannot be used (exit 2).
+        r2c_clouds.errors.ScopeError: a namespace name or selector the API server would
+            refuse, or a namespace that does not exist (exit 2).
         ClusterUnreachableError: the API server cannot be reached (exit 3).
 
     .. versionadded:: 0.1
@@ -129,7 +142,7 @@ def connect(
 
     return _connect(
         context=context, kubeconfig=kubeconfig, in_cluster=in_cluster, timeout=timeout, progress=progress,
-        request_timeout=request_timeout,
+        request_timeout=request_timeout, namespaces=namespaces, selector=selector,
     )
 
 

@@ -15,6 +15,7 @@ from r2c_clouds.exceptions import apply as apply_exceptions
 from r2c_clouds.loops import Provider
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.model.findings import Chain, Finding
 from r2c_clouds.report import Report, Stats
 
 __all__ = ["scan"]
@@ -99,6 +100,10 @@ def scan(
         findings = list(applied.kept)
         say("linking cause chains")
         findings, chains = link(findings, cluster, facts)
+        suppressed = applied.suppressed
+        if not cluster.scope.everything:
+            findings, chains = within_scope(cluster, findings, chains)
+            suppressed = tuple(s for s in suppressed if cluster.in_scope(s.finding.subject))
     # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
     checklist = build_checklist(
         cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)], cloud_items=cloud_checklist_items
@@ -123,7 +128,7 @@ def scan(
         stats=stats,
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         incomplete=tuple(incomplete_reads(cluster, {kind for spec in selected for kind in spec.needs})),
-        suppressed=applied.suppressed,
+        suppressed=suppressed,
         expired_exceptions=applied.expired,
         stale_exceptions=applied.stale,
     )
@@ -147,6 +152,25 @@ def incomplete_reads(cluster: ClusterState, needed: set[str]) -> list[NotChecked
         nc for nc in cluster.not_checked
         if nc.what in needed and not nc.reason.startswith(_NOT_A_FAILURE)
     ]
+
+
+def within_scope(cluster: ClusterState, findings: list[Finding], chains: list[Chain]) -> tuple[list[Finding], list[Chain]]:
+    """What a scoped report keeps: the findings about objects in ``cluster.scope``; whatever
+    their namespace or labels, the findings that cause them (down ``caused_by``); and the
+    chains that pass through one of them, whole (a NAT gateway saturated by a Service in
+    scope stays, with its chain). Order is kept."""
+    by_id = {f.id: f for f in findings}
+    own = {f.id for f in findings if cluster.in_scope(f.subject)}
+    kept_chains = [c for c in chains if own.intersection(c.path)]
+    keep: set[str] = set()
+    todo = [*own, *(fid for c in kept_chains for fid in c.path)]
+    while todo:
+        fid = todo.pop()
+        if fid in keep or fid not in by_id:
+            continue
+        keep.add(fid)
+        todo.extend(by_id[fid].caused_by)
+    return [f for f in findings if f.id in keep], kept_chains
 
 
 def _dedupe(items: list[NotChecked]) -> list[NotChecked]:

@@ -102,6 +102,44 @@ def _positive_int(text: str) -> int:
 # ---------------------------------------------------------------------- parser
 
 
+def _namespace(text: str) -> tuple[str, ...]:
+    from r2c_clouds.errors import ScopeError
+    from r2c_clouds.model.scope import Scope
+
+    try:
+        return Scope(namespaces=[n.strip() for n in text.split(",")]).namespaces or ()
+    except ScopeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _selector(text: str) -> str:
+    from r2c_clouds.errors import ScopeError
+    from r2c_clouds.model.scope import Selector
+
+    try:
+        return str(Selector.parse(text))
+    except ScopeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _scope_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("scope (default: every namespace)")
+    x = g.add_mutually_exclusive_group()
+    x.add_argument(
+        "-n", "--namespace", dest="namespaces", action="append", type=_namespace, metavar="NS",
+        help="only this namespace (repeatable, or NS,NS): a live cluster is listed in these "
+        "namespaces only, so a Role in each is enough",
+    )
+    x.add_argument(
+        "-A", "--all-namespaces", dest="all_namespaces", action="store_true",
+        help="every namespace (the default)",
+    )
+    g.add_argument(
+        "-l", "--selector", type=_selector, metavar="SELECTOR",
+        help="only workloads whose labels (or Pod template labels) match, e.g. app=web,tier!=db",
+    )
+
+
 def _source_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("source (default: the current kubeconfig context)")
     x = g.add_mutually_exclusive_group()
@@ -117,6 +155,7 @@ def _source_options(p: argparse.ArgumentParser) -> None:
         "--request-timeout", dest="request_timeout", type=_seconds, default=60.0, metavar="S",
         help="deadline for one API request, connect to last byte, seconds (default: 60)",
     )
+    _scope_options(p)
 
 
 def _cloud_options(p: argparse.ArgumentParser, *, default: str = "auto") -> None:
@@ -314,12 +353,14 @@ def _is_live(args: argparse.Namespace) -> bool:
 def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState:
     import r2c_clouds as r2c
 
-    if args.snapshot:
-        if not Path(args.snapshot).exists():
+    namespaces = [ns for group in args.namespaces for ns in group] if args.namespaces else None
+    if args.snapshot or args.demo:
+        if args.snapshot and not Path(args.snapshot).exists():
             raise SnapshotError(args.snapshot, "no such file or directory")
-        return r2c.load_snapshot(args.snapshot)
-    if args.demo:
-        return r2c.demo(args.demo)
+        cluster = r2c.load_snapshot(args.snapshot) if args.snapshot else r2c.demo(args.demo)
+        if namespaces is None and args.selector is None:
+            return cluster
+        return cluster.scoped(namespaces, args.selector)
     if args.kubeconfig and not Path(args.kubeconfig).exists():
         raise BadInputError(f"kubeconfig {args.kubeconfig}: file not found")
     where = f"context {args.context}" if args.context else "the current context"
@@ -327,6 +368,7 @@ def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState
     return r2c.connect(
         context=args.context, kubeconfig=args.kubeconfig, progress=progress,
         timeout=args.timeout or None, request_timeout=args.request_timeout,
+        namespaces=namespaces, selector=args.selector,
     )
 
 

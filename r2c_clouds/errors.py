@@ -11,6 +11,7 @@ R2CError                         base; .remediation holds one line of advice
 │   ├── UnknownProviderError     --cloud NAME that no entry point provides
 │   ├── UnknownRuleError         --rule ID that is not in the catalogue
 │   ├── ConfigError              kubeconfig/context cannot be used
+│   ├── ScopeError               a namespace name or label selector the API server would refuse
 │   └── RecordedFactsError       the recorded cloud facts file is malformed
 └── UnreachableError (OSError)   exit 3: cluster or cloud cannot be reached
     ├── ClusterUnreachableError  API server refused/timed out/not authorised (401)
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigError",
     "R2CError",
     "RecordedFactsError",
+    "ScopeError",
     "SnapshotError",
     "UnknownDemoError",
     "UnknownProviderError",
@@ -94,6 +96,10 @@ class UnknownRuleError(BadInputError):
 
 class ConfigError(BadInputError):
     """A kubeconfig, context or option cannot be used."""
+
+
+class ScopeError(BadInputError):
+    """A namespace name (``-n``) or label selector (``-l``) that the API server would refuse."""
 
 
 class RecordedFactsError(BadInputError):

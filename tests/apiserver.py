@@ -308,6 +308,14 @@ class FakeApiServer:
         token: the bearer token clients must send (``None``: no authentication).
         max_limit: the most items the server puts in one page, whatever ``limit`` asks.
         forbidden: resources (plurals, e.g. ``"secrets"``) that answer 403.
+        rbac: when given, every resource request is authorized as RBAC does, against these
+            PolicyRules (``{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}``,
+            ``"*"`` wildcards, optional ``resourceNames``) by where they are bound: key
+            ``None`` for a ClusterRoleBinding (every namespace and the cluster scope), a
+            namespace name for a RoleBinding there. A GET of ``/api/v1/namespaces/NS`` is
+            authorized in namespace NS, as the API server's RequestInfo resolves it.
+            Discovery and ``/version`` stay open (``system:discovery``). Denials are
+            recorded in :attr:`denied`.
         crds: optional custom-resource kinds that are installed (``"ScaledObject"``...);
             default: those with objects. Not installed means 404 and absent from discovery.
         missing: built-in resources (plurals) this server does not serve (an old release):
@@ -332,6 +340,7 @@ class FakeApiServer:
         token: str | None = DEFAULT_TOKEN,
         max_limit: int | None = None,
         forbidden: Iterable[str] = (),
+        rbac: Mapping[str | None, Sequence[Mapping[str, Any]]] | None = None,
         crds: Iterable[str] | None = None,
         missing: Iterable[str] = (),
         slow: Mapping[str, float] | None = None,
@@ -346,6 +355,9 @@ class FakeApiServer:
         self.token = token
         self.max_limit = max_limit
         self.forbidden = set(forbidden)
+        self.rbac = {ns: [dict(r) for r in rules] for ns, rules in rbac.items()} if rbac is not None else None
+        #: (verb, group, resource, namespace, name) of every request RBAC denied.
+        self.denied: list[tuple[str, str, str, str | None, str | None]] = []
         self.slow = dict(slow or {})
         self._throttle: dict[str, int] = defaultdict(int, throttle or {})
         self.version = version
@@ -692,6 +704,9 @@ class FakeApiServer:
                 self._throttle[ki.plural] -= 1
         if throttled:
             raise _Reply(429, "TooManyRequests", "Too many requests, please try again later.", details={"retryAfterSeconds": 1})
+        name = rest[1] if verb == "get" else None
+        if self.rbac is not None:
+            self._authorize(verb, ki, namespace if ki.namespaced else (name if ki.plural == "namespaces" else None), name)
         if ki.plural in self.forbidden:
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
             raise _Reply(
@@ -710,6 +725,28 @@ class FakeApiServer:
         if request.args.get("watch") in ("true", "1"):
             raise _Reply(405, "MethodNotAllowed", "watch is not supported by this fake API server")
         return self._list(res, namespace, request.args, meta_only)
+
+    def _authorize(self, verb: str, ki: KindInfo, namespace: str | None, name: str | None) -> None:
+        """RBAC's decision for one request; 403 with the API server's wording when denied."""
+        assert self.rbac is not None
+        bound = [*self.rbac.get(None, ()), *(self.rbac.get(namespace, ()) if namespace else ())]
+        for r in bound:
+            if (
+                _granted(r.get("verbs"), verb)
+                and _granted(r.get("apiGroups"), ki.group)
+                and _granted(r.get("resources"), ki.plural)
+                and (not r.get("resourceNames") or name in r["resourceNames"])
+            ):
+                return
+        with self._lock:
+            self.denied.append((verb, ki.group, ki.plural, namespace, name))
+        what = f'{ki.plural} "{name}"' if name else ki.plural
+        scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+        raise _Reply(
+            403, "Forbidden",
+            f'{what} is forbidden: User "{self.user}" cannot {verb} resource "{ki.plural}" in API group "{ki.group}" {scope}',
+            details={"kind": ki.plural, **({"name": name} if name else {}), **({"group": ki.group} if ki.group else {})},
+        )
 
     # ------------------------------------------------------------------ lists
 
@@ -871,6 +908,10 @@ def _reset_connection(sock: socket.socket) -> None:
 def _matches(o: _Obj, lmatch: Any, fmatch: Any, fields: bool) -> bool:
     raw = o.raw
     return bool(lmatch(raw["metadata"].get("labels") or {}) and (not fields or fmatch(raw)))
+
+
+def _granted(allowed: Any, value: str) -> bool:
+    return isinstance(allowed, list) and ("*" in allowed or value in allowed)
 
 
 def _not_found() -> _Reply:

@@ -24,6 +24,7 @@ EXPORTED = [
     "ObjectRef",
     "R2CError",
     "Report",
+    "Scope",
     "Severity",
     "SnapshotError",
     "Status",

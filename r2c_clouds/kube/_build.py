@@ -12,6 +12,7 @@ from r2c_clouds.kube.kinds import KINDS, KindInfo
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.model.scope import Scope
 
 __all__ = ["StateBuilder"]
 
@@ -40,6 +41,7 @@ class StateBuilder:
         self.ignored: dict[str, int] = defaultdict(int)
         self.cloud_facts_path: str | None = None
         self.server_version: str | None = None
+        self.scope = Scope()
 
     def add(self, ki: KindInfo, obj: Any) -> None:
         """Add one decoded object (a Secret's wire form is reduced to key names here)."""
@@ -84,6 +86,7 @@ class StateBuilder:
             ignored=dict(self.ignored),
             cloud_facts_path=self.cloud_facts_path,
             server_version=self.server_version,
+            scope=self.scope,
             **fields,
         )
 

@@ -10,7 +10,8 @@
   reads are written (the wire Structs), with defaults omitted.
 - ``cloud-facts.json`` when cloud facts are given (:func:`r2c_clouds.providers.recorded.dump_facts`).
 - ``snapshot-info.json``: where the objects came from, the kinds captured and those not
-  checked (forbidden...), object counts, under ``snapshotInfo``. The document is an *empty*
+  checked (forbidden...), object counts, and ``namespaces`` when only some namespaces were
+  read (``r2c snapshot -n``), under ``snapshotInfo``. The document is an *empty*
   kubectl ``List`` (``"items": []``), so a tool that reads every file of the directory as
   Kubernetes objects (the snapshot loader, kubectl) finds nothing in it and no error.
 
@@ -63,6 +64,7 @@ class _Info(msgspec.Struct, kw_only=True, rename="camel"):
     not_checked: list[_NotCheckedInfo]
     objects: dict[str, int]
     files: list[str]
+    namespaces: list[str] | None = None
 
 
 class _ListMeta(msgspec.Struct, kw_only=True, rename="camel"):
@@ -137,6 +139,7 @@ def write_snapshot(
         not_checked=[_NotCheckedInfo(what=nc.what, reason=nc.reason) for nc in cluster.not_checked],
         objects=cluster.object_counts(),
         files=[p.name for p in written],
+        namespaces=list(cluster.scope.namespaces or ()) if cluster.scope.read_only_these else None,
     )
     path = out / INFO_FILE
     _write(path, msgspec.json.format(_ENC.encode(_InfoDocument(snapshot_info=info)), indent=2) + b"\n")

@@ -83,21 +83,24 @@ import random
 import socket
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import attrs
 import msgspec
 from attrs import frozen
 
 from r2c_clouds._gc import gc_paused
-from r2c_clouds.errors import BadInputError, ClusterUnreachableError, ConfigError, SnapshotError
+from r2c_clouds.errors import BadInputError, ClusterUnreachableError, ConfigError, ScopeError, SnapshotError
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.decode import decode_page
 from r2c_clouds.kube.kinds import KINDS, KindInfo
 from r2c_clouds.kube.kinds import decoder as item_decoder
 from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.model.scope import Scope, Selector
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
@@ -237,6 +240,7 @@ class KindResult:
         absent: an optional custom resource whose CRD is not installed.
         pages: pages fetched (restarts included).
         restarts: lists restarted after an expired ``continue`` token.
+        namespace: the namespace listed (``None``: cluster-wide, or several merged).
     """
 
     kind: KindInfo
@@ -245,6 +249,7 @@ class KindResult:
     absent: bool = False
     pages: int = 0
     restarts: int = 0
+    namespace: str | None = None
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -314,6 +319,8 @@ def connect(
     progress: Progress | None = None,
     *,
     request_timeout: float = REQUEST_TIMEOUT,
+    namespaces: Sequence[str] | None = None,
+    selector: Selector | str | None = None,
 ) -> ClusterState:
     """Read every kind r2c_clouds knows from a live cluster (GET requests only).
 
@@ -327,15 +334,25 @@ def connect(
         progress: called with a short message per kind listed (``"listed 150000 pods"``).
         request_timeout: deadline in seconds of one request: connect, headers and the
             whole body, however slowly the server sends it.
+        namespaces: list namespaced kinds in these namespaces only (``GET
+            /api/v1/namespaces/NS/pods``...), and get these Namespace objects by name, so
+            that a Role in each namespace is enough; cluster-scoped kinds are still listed
+            and become not checked when forbidden. ``None``: every namespace.
+        selector: judge only workloads whose labels match (kubectl ``-l``); every object is
+            still read, see :meth:`ClusterState.scoped`.
 
     Returns:
-        The cluster, with ``source`` ``context:<name>`` (or ``in-cluster``). Forbidden kinds,
-        and kinds that failed or timed out once the server had answered lists, are in
-        ``not_checked``; Secrets carry metadata only.
+        The cluster, with ``source`` ``context:<name>`` (or ``in-cluster``) and its
+        ``scope``. Forbidden kinds, and kinds that failed or timed out once the server had
+        answered lists, are in ``not_checked`` (a kind forbidden in one of ``namespaces`` is
+        not checked at all, so that no rule reads half of it as the whole); Secrets carry
+        metadata only.
 
     Raises:
         ConfigError: the kubeconfig or context cannot be used (exit 2).
         BadInputError: a timeout that is not a positive number (exit 2).
+        ScopeError: a namespace name or selector the API server would refuse, or a
+            namespace that does not exist (exit 2).
         ClusterUnreachableError: the API server cannot be reached, answered nothing in
             time, or rejected the credentials (401) (exit 3).
 
@@ -343,13 +360,17 @@ def connect(
     """
     _check_timeout("timeout", timeout)
     _check_timeout("request_timeout", request_timeout, required=True)
+    scope = Scope(namespaces=namespaces, selector=selector, read_only_these=namespaces is not None)
     target = _load_target(context, kubeconfig, in_cluster)
     session = _Session(target.api, target.server, request_timeout=request_timeout, timeout=timeout)
     try:
         builder = StateBuilder(source=target.source, name=target.cluster_name)
         builder.server_version = _server_version(session)
+        builder.scope = scope
         with gc_paused():  # decoded structs hold no cycles; see r2c_clouds._gc
-            results = _list_all(session, KINDS, progress=progress, limit=PAGE_LIMIT, workers=WORKERS)
+            results = _list_all(
+                session, KINDS, progress=progress, limit=PAGE_LIMIT, workers=WORKERS, namespaces=scope.namespaces
+            )
             for res in results:
                 if res.items is None:
                     builder.forbid(res.kind.kind, res.reason or "not listed")
@@ -394,8 +415,9 @@ def list_kinds(
     progress: Progress | None = None,
     limit: int = PAGE_LIMIT,
     workers: int = WORKERS,
+    namespaces: Sequence[str] | None = None,
 ) -> list[KindResult]:
-    """List several kinds cluster-wide, :data:`WORKERS` at a time.
+    """List several kinds cluster-wide (or in some namespaces), :data:`WORKERS` lists at a time.
 
     Args:
         api: a configured ``kubernetes.client.ApiClient``.
@@ -405,20 +427,24 @@ def list_kinds(
         request_timeout: deadline in seconds of one request (connect, headers, body).
         progress: called (from this thread) with one message per kind.
         limit: page size asked for.
-        workers: kinds listed at once.
+        workers: lists fetched at once.
+        namespaces: list namespaced kinds in these namespaces only, and get the Namespace
+            objects of these names (``None``: cluster-wide).
 
     Returns:
-        One result per kind, in the order of ``kinds``.
+        One result per kind, in the order of ``kinds`` (a kind listed in several namespaces
+        merged in the order of ``namespaces``; forbidden in one, not listed at all).
 
     Raises:
         ClusterUnreachableError: on the first connection failure or 401, or a timeout
             before any list was answered; the other lists are abandoned.
+        ScopeError: one of ``namespaces`` does not exist.
     """
     _check_timeout("timeout", timeout)
     _check_timeout("request_timeout", request_timeout, required=True)
     session = _Session(api, server, request_timeout=request_timeout, timeout=timeout)
     try:
-        return _list_all(session, kinds, progress=progress, limit=limit, workers=workers)
+        return _list_all(session, kinds, progress=progress, limit=limit, workers=workers, namespaces=namespaces)
     finally:
         session.abort()
 
@@ -449,19 +475,38 @@ def _server_version(s: _Session) -> str | None:
 
 
 def _list_all(
-    s: _Session, kinds: Sequence[KindInfo], *, progress: Progress | None, limit: int, workers: int
+    s: _Session,
+    kinds: Sequence[KindInfo],
+    *,
+    progress: Progress | None,
+    limit: int,
+    workers: int,
+    namespaces: Sequence[str] | None = None,
 ) -> list[KindResult]:
+    jobs: list[tuple[KindInfo, str | None]] = []
+    for ki in kinds:
+        if namespaces and (ki.namespaced or ki.kind == "Namespace"):
+            jobs.extend((ki, ns) for ns in namespaces)
+        else:
+            jobs.append((ki, None))
+    expected = Counter(ki.kind for ki, _ in jobs)
+    parts: dict[str, list[KindResult]] = defaultdict(list)
     results: dict[str, KindResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="r2c-list")
-    pending: set[Future[KindResult]] = {pool.submit(_list_kind, s, ki, limit) for ki in kinds}
+    pending: set[Future[KindResult]] = {pool.submit(_list_kind, s, ki, limit, ns) for ki, ns in jobs}
     try:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 res = fut.result()
-                results[res.kind.kind] = res
+                got = parts[res.kind.kind]
+                got.append(res)
+                if len(got) < expected[res.kind.kind]:
+                    continue
+                merged = _merge(got, namespaces or ())
+                results[res.kind.kind] = merged
                 if progress is not None:
-                    progress(_describe(res))
+                    progress(_describe(merged))
     except BaseException:
         # Fail fast: cut the requests in flight and drop the lists not started.
         s.abort()
@@ -471,24 +516,79 @@ def _list_all(
     return [results[ki.kind] for ki in kinds]
 
 
-def _list_kind(s: _Session, ki: KindInfo, limit: int) -> KindResult:
-    """Page through one kind. HTTP errors other than 401, bad bodies, and (once the server
-    has answered a list) timeouts and dropped connections become a not-checked reason.
+def _merge(parts: list[KindResult], namespaces: Sequence[str]) -> KindResult:
+    """One kind's result from its per-namespace lists. Forbidden (or failed) in one
+    namespace means not listed at all: a rule must not read part of a kind as the whole."""
+    if len(parts) == 1:
+        return parts[0]
+    order = {ns: i for i, ns in enumerate(namespaces)}
+    parts = sorted(parts, key=lambda r: order.get(r.namespace or "", -1))
+    ki = parts[0].kind
+    pages = sum(r.pages for r in parts)
+    restarts = sum(r.restarts for r in parts)
+    if all(r.absent for r in parts):
+        return KindResult(ki, [], absent=True, pages=pages, restarts=restarts)
+    failed = [r for r in parts if r.items is None]
+    if failed:
+        reason = "; ".join(dict.fromkeys(r.reason or "not listed" for r in failed))
+        return KindResult(ki, None, reason, pages=pages, restarts=restarts)
+    items = [obj for r in parts for obj in r.items or ()]
+    notes = "; ".join(f"{r.namespace}: {r.reason}" for r in parts if r.reason) or None
+    return KindResult(ki, items, notes, pages=pages, restarts=restarts)
+
+
+def _list_kind(s: _Session, ki: KindInfo, limit: int, namespace: str | None = None) -> KindResult:
+    """Page through one kind (in one namespace). HTTP errors other than 401, bad bodies,
+    and (once the server has answered a list) timeouts and dropped connections become a
+    not-checked reason.
 
     Raises:
         ClusterUnreachableError: the scan must stop; the session is aborted at once, so the
             other workers start no new request.
     """
     try:
-        return _list_pages(s, ki, limit)
+        if namespace is not None and not ki.namespaced:
+            return _get_namespace(s, ki, namespace)
+        return _list_pages(s, ki, limit, namespace)
     except ClusterUnreachableError:
         s.abort()
         raise
 
 
-def _list_pages(s: _Session, ki: KindInfo, limit: int) -> KindResult:
+def _get_namespace(s: _Session, ki: KindInfo, name: str) -> KindResult:
+    """``GET /api/v1/namespaces/NAME``: a Role in namespace NAME may grant it (the API server
+    authorizes a namespace's own GET in that namespace), where listing every namespace needs
+    a ClusterRole.
+
+    Raises:
+        ScopeError: the namespace does not exist.
+    """
+    path = f"{ki.path()}/{name}"
+    try:
+        body = _fetch(s, path, [], _ACCEPT_JSON)
+    except _HttpStatusError as exc:
+        s.listed = True
+        if exc.status == 404:
+            raise ScopeError(f"namespace {name!r} not found on {s.server}") from None
+        return attrs.evolve(_failed(ki, exc, s.server, 1, 0), namespace=name)
+    except _Failure as exc:
+        return attrs.evolve(_timed_out(s, ki, exc, 0, 0), namespace=name)
+    s.listed = True
+    try:
+        obj = item_decoder(ki).decode(body)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else _one_line(str(exc))
+        return KindResult(ki, None, f"the server's answer to GET {path} cannot be decoded: {why}", pages=1, namespace=name)
+    return KindResult(ki, [obj], pages=1, namespace=name)
+
+
+def _list_pages(s: _Session, ki: KindInfo, limit: int, namespace: str | None = None) -> KindResult:
+    res = _list_pages_at(s, ki, limit, ki.path(namespace))
+    return res if namespace is None else attrs.evolve(res, namespace=namespace)
+
+
+def _list_pages_at(s: _Session, ki: KindInfo, limit: int, path: str) -> KindResult:
     accept = ACCEPT_METADATA_ONLY if ki.kind == "Secret" else _ACCEPT_JSON
-    path = ki.path()
     pages = 0
     last_expired = ""
     for restart in range(EXPIRED_RESTARTS + 1):
@@ -512,7 +612,7 @@ def _list_pages(s: _Session, ki: KindInfo, limit: int) -> KindResult:
             s.listed = True
             pages += 1
             try:
-                next_token = _decode_page(ki, body, items, notes)
+                next_token = _decode_page(ki, body, items, notes, path)
             except _BadBody as exc:
                 return KindResult(ki, None, str(exc), pages=pages, restarts=restart)
             if next_token and next_token == token:
@@ -535,7 +635,7 @@ def _list_pages(s: _Session, ki: KindInfo, limit: int) -> KindResult:
     )
 
 
-def _decode_page(ki: KindInfo, body: bytes, into: list[Any], notes: list[str]) -> str | None:
+def _decode_page(ki: KindInfo, body: bytes, into: list[Any], notes: list[str], path: str) -> str | None:
     """Decode one page into ``into`` and return its ``continue`` token.
 
     The shared decoder (:func:`r2c_clouds.kube.decode.decode_page`) decodes the whole page in
@@ -547,7 +647,7 @@ def _decode_page(ki: KindInfo, body: bytes, into: list[Any], notes: list[str]) -
         _BadBody: the body is not a list of this kind at all (not JSON, wrong types, nested
             too deeply, a ``Status``, no ``items``).
     """
-    source = f"GET {ki.path()}"
+    source = f"GET {path}"
     try:
         page = decode_page(body, ki, source)
     except SnapshotError:

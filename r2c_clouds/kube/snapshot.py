@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from r2c_clouds.errors import SnapshotError
+from r2c_clouds.errors import ScopeError, SnapshotError
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.decode import (
     Batch,
@@ -50,6 +50,7 @@ from r2c_clouds.kube.decode import (
 )
 from r2c_clouds.kube.kinds import KINDS, kind_for
 from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.model.scope import Scope
 
 __all__ = ["MAX_ARCHIVE_BYTES", "MAX_ARCHIVE_RATIO", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "load_snapshot"]
 
@@ -374,6 +375,7 @@ class _Info(msgspec.Struct, rename="camel"):
     name: str | None = None
     server_version: str | None = None
     not_checked: list[_NotCheckedInfo] = []
+    namespaces: list[str] | None = None
 
 
 class _InfoDocument(msgspec.Struct, rename="camel"):
@@ -397,6 +399,11 @@ def _snapshot_info(builder: StateBuilder, entry: _Entry) -> None:
     builder.server_version = info.server_version or builder.server_version
     for nc in info.not_checked:
         builder.forbid(nc.what, nc.reason)
+    if info.namespaces is not None:  # a live read of some namespaces only (r2c snapshot -n)
+        try:
+            builder.scope = Scope(namespaces=info.namespaces, read_only_these=True)
+        except ScopeError as exc:
+            raise SnapshotError(entry.display, f"malformed snapshot info ({exc})") from None
 
 
 def _is_dump(entries: list[_Entry]) -> bool:

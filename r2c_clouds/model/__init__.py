@@ -14,6 +14,7 @@ from r2c_clouds.model.cloud import (
     Subnet,
 )
 from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.model.scope import Scope, Selector
 from r2c_clouds.model.findings import (
     Chain,
     ChecklistItem,
@@ -43,6 +44,8 @@ __all__ = [
     "ObjectRef",
     "Provenance",
     "RegistryAccess",
+    "Scope",
+    "Selector",
     "Severity",
     "Status",
     "Subnet",

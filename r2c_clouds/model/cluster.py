@@ -7,15 +7,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import TypeVar, cast
 
+import attrs
 from attrs import field, frozen
 
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import NotChecked
 from r2c_clouds.model.findings import ObjectRef
+from r2c_clouds.model.scope import WORKLOAD_KINDS, Scope, Selector
 
 _T = TypeVar("_T")
 
-__all__ = ["ZONE_LABELS", "ClusterState", "node_zone", "pod_ref", "selector_matches", "skipped_summary"]
+__all__ = ["ZONE_LABELS", "ClusterState", "Scope", "Selector", "node_zone", "pod_ref", "selector_matches", "skipped_summary"]
 
 #: Node labels carrying the zone, newest first.
 ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
@@ -74,6 +76,8 @@ class ClusterState:
             (``HTTPRoute``; a custom resource that shares a read kind's name is named with its
             group, ``Service.serving.knative.dev``). See :meth:`skipped_summary`.
         cloud_facts_path: a recorded ``cloud-facts.json`` found beside a snapshot.
+        scope: the namespaces and label selector the scan judges (:meth:`scoped`); a live
+            read with ``namespaces=`` holds only those namespaces' objects.
     """
 
     source: str
@@ -107,6 +111,54 @@ class ClusterState:
     ignored: dict[str, int] = field(factory=dict, eq=False)
     cloud_facts_path: str | None = None
     server_version: str | None = None
+    scope: Scope = Scope()
+
+    # ------------------------------------------------------------------ scope
+
+    def scoped(
+        self, namespaces: Iterable[str] | None = None, selector: Selector | str | None = None
+    ) -> ClusterState:
+        """The same cluster, judged only in ``namespaces`` and/or for workloads matching the
+        label ``selector`` (kubectl's ``-n`` and ``-l``). Every object stays readable by the
+        rules; the report keeps the findings about objects in scope and their causes. A
+        cluster read with ``connect(namespaces=...)`` keeps those namespaces unless narrowed.
+
+        Raises:
+            r2c_clouds.errors.ScopeError: a namespace name or selector the API server would refuse.
+        """
+        held = self.scope.namespaces if self.scope.read_only_these else None
+        if held is not None and namespaces is not None:
+            unread = sorted(set(namespaces) - set(held))
+            if unread:
+                from r2c_clouds.errors import ScopeError
+
+                raise ScopeError(
+                    f"{self.source} holds only namespace(s) {', '.join(held)}, not {', '.join(unread)}"
+                )
+        scope = Scope(
+            namespaces=held if namespaces is None else namespaces,
+            selector=selector,
+            read_only_these=held is not None,
+        )
+        return attrs.evolve(self, scope=scope)
+
+    def in_scope(self, ref: ObjectRef) -> bool:
+        """Is the object ``ref`` names in :attr:`scope` by itself (not as a cause)?"""
+        scope = self.scope
+        if scope.everything:
+            return True
+        return scope.admits(ref.namespace, ref.kind, self._scope_labels(ref))
+
+    def _scope_labels(self, ref: ObjectRef) -> Iterator[dict[str, str]]:
+        obj = self.object_of(ref)
+        if obj is not None:
+            yield obj.metadata.labels  # type: ignore[attr-defined]
+            template = getattr(getattr(obj, "spec", None), "template", None)
+            if template is not None and template.metadata is not None:
+                yield template.metadata.labels
+        if ref.kind in WORKLOAD_KINDS and ref.kind != "Pod":
+            for pod in self.pods_by_owner.get((ref.namespace or "", ref.kind, ref.name), ()):
+                yield pod.metadata.labels
 
     # ------------------------------------------------------------------ coverage
 

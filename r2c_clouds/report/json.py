@@ -80,6 +80,10 @@ def report_dict(report: Report) -> dict[str, Any]:
             "server_version": cluster.server_version,
             "provider": facts.provider if facts is not None else None,
             "region": facts.region if facts is not None else None,
+            "scope": {
+                "namespaces": None if cluster.scope.namespaces is None else list(cluster.scope.namespaces),
+                "selector": str(cluster.scope.selector) if cluster.scope.selector is not None else None,
+            },
         },
         "generated_at": report.generated_at,
         "findings": [finding_dict(f) for f in findings],

@@ -187,6 +187,9 @@ def _header(report: Report) -> RenderableType:
         (str(len(report.chains)), "bold"),
     )
     lines: list[RenderableType] = [title, where, provider]
+    if not data_cluster.scope.everything:
+        lines.append(Text.assemble(("scope    ", "dim"), data_cluster.scope.describe()
+                                   + " (and the causes of their findings)"))
     skipped = skipped_summary(report.stats.skipped)
     if skipped:
         lines.append(Text.assemble(("skipped  ", "dim"), skipped))

@@ -63,6 +63,8 @@ class RuleSpec:
         needs: Kubernetes kinds it reads; if one was not captured the rule is *not checked*.
         needs_cloud: CloudFacts families it reads; without them it is *not checked*.
         symptom: the rule describes a symptom (something is broken now) rather than a risk.
+        needs_all_pods: the rule adds up every pod on a node (free capacity): when the
+            source holds only some namespaces (a live read with ``namespaces=``) it is not checked.
     """
 
     id: str
@@ -75,6 +77,7 @@ class RuleSpec:
     needs: tuple[str, ...] = ()
     needs_cloud: tuple[str, ...] = ()
     symptom: bool = False
+    needs_all_pods: bool = False
 
     @property
     def name(self) -> str:
@@ -137,6 +140,7 @@ def rule(
     needs_cloud: Sequence[str] = (),
     symptom: bool = False,
     loop: Loop | str | None = None,
+    needs_all_pods: bool = False,
 ) -> Callable[[_F], _F]:
     """Register a rule function under ``id`` with its metadata.
 
@@ -183,6 +187,7 @@ def rule(
             needs=tuple(needs),
             needs_cloud=tuple(needs_cloud),
             symptom=symptom,
+            needs_all_pods=needs_all_pods,
         )
         REGISTRY[id] = (spec, func)
         return func
@@ -200,6 +205,16 @@ def _missing_cloud(spec: RuleSpec, facts: CloudFacts | None) -> str | None:
             if nc.what == family:
                 return f"{family} {nc.reason}"
     return None
+
+
+def _missing_pods(spec: RuleSpec, cluster: ClusterState) -> str | None:
+    scope = cluster.scope
+    if not spec.needs_all_pods or not scope.read_only_these or scope.namespaces is None:
+        return None
+    return (
+        f"adds up the pods on each node, and the read listed only namespace(s) {', '.join(scope.namespaces)}: "
+        "scan all namespaces (-A) to check it"
+    )
 
 
 def run_rules(
@@ -229,7 +244,7 @@ def run_rules(
         if missing:
             not_checked.append(NotChecked(rid, f"not captured: {', '.join(missing)}"))
             continue
-        why = _missing_cloud(spec, facts)
+        why = _missing_cloud(spec, facts) or _missing_pods(spec, cluster)
         if why is not None:
             not_checked.append(NotChecked(rid, why))
             continue

@@ -705,6 +705,7 @@ def _request_text(requests: dict[str, float]) -> str:
     docs="https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/#kube-scheduler-implementation",
     needs=("Pod", "Node"),
     symptom=True,
+    needs_all_pods=True,
 )
 def unschedulable(ctx: RuleContext) -> Iterator[Finding]:
     """Explain each Pending pod: per-node blocking reasons aggregated like the scheduler, the
@@ -913,6 +914,7 @@ def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
     ),
     docs="https://kubernetes.io/docs/concepts/scheduling-eviction/resource-bin-packing/",
     needs=("Pod", "Node"),
+    needs_all_pods=True,
 )
 def fragmentation(ctx: RuleContext) -> Iterator[Finding]:
     """Pending pods whose request fits the summed free capacity of eligible nodes but no node."""
@@ -989,6 +991,7 @@ def _pool_taint_text(t: k.Taint) -> str:
     docs="https://kubernetes.io/docs/setup/best-practices/multiple-zones/#storage-access-for-zones",
     needs=("Pod", "Node", "PersistentVolumeClaim", "PersistentVolume"),
     needs_cloud=("node_pools",),
+    needs_all_pods=True,
 )
 def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
     """Each zone where used PVs are pinned, checked for a node pool with headroom there."""

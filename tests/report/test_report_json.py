@@ -31,6 +31,7 @@ def test_hand_built_report_validates(report: Report, validator: Any) -> None:
     assert data["schema"] == SCHEMA == "r2c_clouds/report/v1"
     assert data["cluster"] == {
         "name": "prod-eks", "source": "test", "server_version": None, "provider": None, "region": None,
+        "scope": {"namespaces": None, "selector": None},
     }
 
 
@@ -157,4 +158,5 @@ def test_cluster_block_from_cloud_facts(report: Report, validator: Any) -> None:
     validator.validate(data)
     assert data["cluster"] == {
         "name": "prod-eks-2", "source": "test", "server_version": "v1.30.4", "provider": "aws", "region": "us-east-1",
+        "scope": {"namespaces": None, "selector": None},
     }
