@@ -94,7 +94,13 @@ import msgspec
 from attrs import frozen
 
 from r2c_clouds._gc import gc_paused
-from r2c_clouds.errors import BadInputError, ClusterUnreachableError, ConfigError, ScopeError, SnapshotError
+from r2c_clouds.errors import (
+    BadInputError,
+    ClusterUnreachableError,
+    ConfigError,
+    ScopeError,
+    SnapshotError,
+)
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.decode import decode_page
 from r2c_clouds.kube.kinds import KINDS, KindInfo

@@ -14,7 +14,6 @@ from r2c_clouds.model.cloud import (
     Subnet,
 )
 from r2c_clouds.model.cluster import ClusterState
-from r2c_clouds.model.scope import Scope, Selector
 from r2c_clouds.model.findings import (
     Chain,
     ChecklistItem,
@@ -25,6 +24,7 @@ from r2c_clouds.model.findings import (
     Severity,
     Status,
 )
+from r2c_clouds.model.scope import Scope, Selector
 
 __all__ = [
     "Chain",

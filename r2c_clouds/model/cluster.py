@@ -111,7 +111,7 @@ class ClusterState:
     ignored: dict[str, int] = field(factory=dict, eq=False)
     cloud_facts_path: str | None = None
     server_version: str | None = None
-    scope: Scope = Scope()
+    scope: Scope = field(factory=Scope)
 
     # ------------------------------------------------------------------ scope
 

@@ -134,3 +134,34 @@ def test_anonymous_requests_are_forbidden_except_version(api: FakeApiServer) -> 
 def test_objects_of_unknown_kinds_are_refused() -> None:
     with pytest.raises(ValueError, match="'Widget' is not in KINDS"):
         FakeApiServer([{"kind": "Widget", "metadata": {"name": "w"}}])
+
+
+def test_rbac_authorizes_as_the_api_server_does() -> None:
+    """RoleBinding rules apply in their namespace only, ClusterRoleBinding rules everywhere;
+    a namespace's own GET is authorized in that namespace; denials name what was asked."""
+    rules = {
+        None: [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}],
+        "shop": [
+            {"apiGroups": [""], "resources": ["pods", "namespaces"], "verbs": ["get", "list"]},
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get"], "resourceNames": ["checkout"]},
+        ],
+    }
+    with FakeApiServer(sample_objects(), rbac=rules) as api:
+        assert get(api, "/api/v1/nodes")[0] == 200
+        assert get(api, "/api/v1/namespaces/shop/pods")[0] == 200
+        assert get(api, "/api/v1/namespaces/shop")[0] == 200
+        assert get(api, "/apis/apps/v1/namespaces/shop/deployments/checkout")[0] == 200
+        code, body = get(api, "/api/v1/pods")
+        assert code == 403 and body["message"] == (
+            'pods is forbidden: User "system:serviceaccount:r2c:reader" cannot list resource "pods" '
+            'in API group "" at the cluster scope'
+        )
+        code, body = get(api, "/api/v1/namespaces/kube-system")
+        assert code == 403 and body["message"].startswith('namespaces "kube-system" is forbidden')
+        assert body["message"].endswith('in the namespace "kube-system"')
+        assert get(api, "/api/v1/namespaces/kube-system/pods")[0] == 403
+        assert get(api, "/apis/apps/v1/namespaces/shop/deployments")[0] == 403  # resourceNames: get only
+        assert get(api, "/api/v1/nodes/n1")[0] == 403  # list granted, not get
+        assert get(api, "/api/v1")[0] == 200  # discovery stays open
+        assert ("list", "", "pods", None, None) in api.denied
+        assert ("get", "", "namespaces", "kube-system", "kube-system") in api.denied
