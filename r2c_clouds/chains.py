@@ -690,6 +690,7 @@ def _chain(symptom: Finding, by_id: dict[str, Finding]) -> Chain:
         path=tuple(f.id for f in path),
         loops=tuple(loops),
         summary=summary,
+        findings=tuple(path),
     )
 
 
@@ -852,6 +853,32 @@ class Explanation:
 
         return to_text(self._renderable(), color=color, width=width)
 
+    def to_svg(self) -> str:
+        """The timeline as an SVG document: loops as lanes, time on the x axis."""
+        from r2c_clouds.report.svg import timeline_svg
+
+        return timeline_svg(self)
+
+    def to_html(self) -> str:
+        """A self-contained page: the timeline, each chain as a diagram, the findings."""
+        from r2c_clouds.report.html import explanation_html
+
+        return explanation_html(self, page=True)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Explanation {self.subject}: {len(self.findings)} finding(s), {len(self.chains)} chain(s), "
+            f"{len(self.timeline)} timeline entries>"
+        )
+
+    def _repr_html_(self) -> str:
+        from r2c_clouds.report.html import explanation_html
+
+        return explanation_html(self)
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
 
 def _draw(parent: Any, node: CauseNode) -> None:
     from rich.text import Text
@@ -945,6 +972,7 @@ def explain(report: Report, subject: ObjectRef | str) -> Explanation:
 
     Raises:
         BadInputError: the reference is malformed.
+        ObjectNotFoundError: the cluster holds no such object and no finding names it.
     """
     ref = _parse_ref(subject)
     cluster = report.cluster
@@ -982,8 +1010,12 @@ def explain(report: Report, subject: ObjectRef | str) -> Explanation:
     note = ""
     if not own:
         exists = _exists(cluster, ref)
+        if exists is False and not chains:
+            from r2c_clouds.errors import ObjectNotFoundError
+
+            raise ObjectNotFoundError(f"{ref}: not found in {cluster.source}, and no findings about it")
         if exists is False:
-            note = f"{ref}: not found in {cluster.source}, and no findings about it."
+            note = f"{ref}: not found in {cluster.source}; it takes part in {len(chains)} chain(s)."
         else:
             note = f"No findings about {ref}."
             if chains:

@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("ref", metavar="KIND/NAMESPACE/NAME", help="e.g. Pod/shop/orders-db-0 or StorageClass/gp2")
     _source_options(explain)
     _cloud_options(explain)
-    _output_options(explain, ("text", "json"))
+    _output_options(explain, ("text", "json", "html", "svg"))
 
     checklist = sub.add_parser(
         "checklist", help="the Cluster Readiness Checklist", description="The Cluster Readiness Checklist."
@@ -513,11 +513,13 @@ def _cmd_explain(args: argparse.Namespace, progress: _Progress, stdout: IO[str])
         raise BadInputError(str(exc)) from None
     with progress.running("reading the cluster"):
         report = _scan(args, progress)
-    explanation = report.explain(ref)
-    if not explanation.findings and not explanation.chains and "not found in" in explanation.note:
-        raise BadInputError(explanation.note.rstrip("."))
+    explanation = report.explain(ref)  # ObjectNotFoundError: exit 2
     if args.format == "json":
         text = _dumps(explanation.to_dict())
+    elif args.format == "html":
+        text = explanation.to_html()
+    elif args.format == "svg":
+        text = explanation.to_svg() + "\n"
     else:
         text = explanation.to_text(color=_use_color(args, stdout), width=_width(stdout))
         if not text.endswith("\n"):

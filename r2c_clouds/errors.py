@@ -12,6 +12,7 @@ R2CError                         base; .remediation holds one line of advice
 │   ├── UnknownRuleError         --rule ID that is not in the catalogue
 │   ├── ConfigError              kubeconfig/context cannot be used
 │   ├── ScopeError               a namespace name or label selector the API server would refuse
+│   ├── ObjectNotFoundError      report.explain(REF) of an object the cluster does not hold
 │   └── RecordedFactsError       the recorded cloud facts file is malformed
 └── UnreachableError (OSError)   exit 3: cluster or cloud cannot be reached
     ├── ClusterUnreachableError  API server refused/timed out/not authorised (401)
@@ -29,6 +30,7 @@ __all__ = [
     "CloudUnreachableError",
     "ClusterUnreachableError",
     "ConfigError",
+    "ObjectNotFoundError",
     "R2CError",
     "RecordedFactsError",
     "ScopeError",
@@ -96,6 +98,10 @@ class UnknownRuleError(BadInputError):
 
 class ConfigError(BadInputError):
     """A kubeconfig, context or option cannot be used."""
+
+
+class ObjectNotFoundError(BadInputError, LookupError):
+    """``report.explain(REF)``: the cluster holds no such object and no finding names it."""
 
 
 class ScopeError(BadInputError):

@@ -113,6 +113,15 @@ class ClusterState:
     server_version: str | None = None
     scope: Scope = field(factory=Scope)
 
+    def __repr__(self) -> str:
+        counts = self.object_counts()
+        scope = "" if self.scope.everything else f", {self.scope.describe()}"
+        return (
+            f"<ClusterState {self.name or '(unnamed)'} from {self.source}: {counts.get('Node', 0)} nodes, "
+            f"{counts.get('Pod', 0)} pods, {sum(counts.values())} objects of {len(self.captured)} kinds, "
+            f"{len(self.not_checked)} not checked{scope}>"
+        )
+
     # ------------------------------------------------------------------ scope
 
     def scoped(

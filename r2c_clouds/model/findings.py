@@ -148,6 +148,9 @@ class Finding:
         """Deterministic order: most severe first, then rule, subject, id."""
         return (-int(self.severity), self.rule, str(self.subject), self.id)
 
+    def __repr__(self) -> str:
+        return f"<Finding {self.id} {self.severity.label} {self.rule} {self.subject}: {_clip(self.message, 80)}>"
+
 
 @frozen
 class Chain:
@@ -159,6 +162,12 @@ class Chain:
         path: ids from the symptom to the root causes, in order (breadth first).
         loops: the loops the path crosses, in order of appearance.
         summary: one sentence a person reads.
+        findings: the findings of ``path``, as objects, in the same order (filled by
+            :func:`r2c_clouds.chains.link`; empty for a chain built by hand).
+
+    The ids are the stable contract (the JSON report's ``chains``); in a notebook,
+    :attr:`findings`, :attr:`symptom_finding` and :attr:`root_cause_findings` give the
+    objects without looking ids up.
     """
 
     symptom: str
@@ -166,6 +175,36 @@ class Chain:
     path: tuple[str, ...]
     loops: tuple[Loop, ...]
     summary: str
+    findings: tuple[Finding, ...] = field(default=(), eq=False, repr=False)
+
+    @property
+    def symptom_finding(self) -> Finding | None:
+        """The symptom's finding (``None`` for a chain built without its findings)."""
+        return next((f for f in self.findings if f.id == self.symptom), None)
+
+    @property
+    def root_cause_findings(self) -> tuple[Finding, ...]:
+        """The root causes' findings, in the order of :attr:`root_causes`."""
+        by_id = {f.id: f for f in self.findings}
+        return tuple(by_id[i] for i in self.root_causes if i in by_id)
+
+    def __repr__(self) -> str:
+        return f"<Chain {len(self.path)} findings, {' → '.join(lp.value for lp in self.loops)}: {_clip(self.summary, 90)}>"
+
+    def _repr_svg_(self) -> str:
+        from r2c_clouds.report.svg import chain_svg
+
+        return chain_svg(self, {f.id: f for f in self.findings})
+
+    def _repr_html_(self) -> str:
+        from r2c_clouds.report.html import chain_html
+
+        return chain_html(self)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Status(str, enum.Enum):

@@ -99,6 +99,8 @@ class Report:
 
         Raises:
             r2c_clouds.errors.BadInputError: the reference is malformed.
+            r2c_clouds.errors.ObjectNotFoundError: the cluster holds no such object and no
+                finding names it (a ``LookupError`` too).
         """
         from r2c_clouds.chains import explain
 
@@ -193,6 +195,42 @@ class Report:
         from r2c_clouds.report.frame import to_dataframe
 
         return to_dataframe(self)
+
+    def chains_frame(self) -> Any:
+        """One row per finding of each chain (chain number, step, role, loop, severity,
+        subject, rule), as a pandas DataFrame (needs pandas)."""
+        from r2c_clouds.report.frame import chains_frame
+
+        return chains_frame(self)
+
+    def checklist_frame(self) -> Any:
+        """The Cluster Readiness Checklist, one row per line, as a pandas DataFrame."""
+        from r2c_clouds.report.frame import checklist_frame
+
+        return checklist_frame(self)
+
+    def not_checked_frame(self) -> Any:
+        """What was not checked and why, one row each, as a pandas DataFrame."""
+        from r2c_clouds.report.frame import not_checked_frame
+
+        return not_checked_frame(self)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{n} {sev.label}" for sev in sorted(Severity, reverse=True)
+            if (n := sum(1 for f in self.findings if f.severity is sev))
+        )
+        name = self.cluster.name or (self.facts.cluster_name if self.facts is not None else None) or self.cluster.source
+        extra = f", {len(self.suppressed)} excepted" if self.suppressed else ""
+        return (
+            f"<Report {name}: {len(self.findings)} findings ({counts or 'none'}), {len(self.chains)} chains, "
+            f"{len(self.not_checked)} not checked{extra}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from r2c_clouds.report.html import report_fragment
+
+        return report_fragment(self)
 
     def __rich__(self) -> Any:
         from r2c_clouds.report.text import rich_renderable

@@ -9,7 +9,7 @@ import pytest
 from chains_domino import NAT, NEW_NODE, NS, PV_CACHE, domino, world
 
 from r2c_clouds.chains import Explanation, event_loop, explain, link
-from r2c_clouds.errors import BadInputError
+from r2c_clouds.errors import BadInputError, ObjectNotFoundError
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.findings import Loop, ObjectRef
 from r2c_clouds.report import Report, Stats
@@ -152,10 +152,11 @@ def test_object_named_by_findings_shows_their_chains() -> None:
     assert "takes part in 2 chain(s)" in e.note
 
 
-def test_unknown_object_is_reported_not_found() -> None:
-    e = _report().explain(f"Pod/{NS}/nope")
-    assert e.findings == () and e.timeline == ()
-    assert "not found" in e.note
+def test_unknown_object_is_a_clear_error() -> None:
+    with pytest.raises(ObjectNotFoundError) as err:
+        _report().explain(f"Pod/{NS}/nope")
+    assert str(err.value) == f"Pod/{NS}/nope: not found in test, and no findings about it"
+    assert isinstance(err.value, BadInputError) and isinstance(err.value, LookupError)
 
 
 def test_workload_explains_through_its_pods() -> None:
