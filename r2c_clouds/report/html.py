@@ -283,7 +283,7 @@ def render_html(report: Report) -> str:
             f"<title>r2c report · {_e(name)}</title><style>{_CSS}</style></head>",
             f'<body><main class="{ROOT_CLASS}">',
             *_body(report, headline="h1"),
-            f"</main><script>{_SCRIPT}</script></body></html>",
+            f"<script>{_SCRIPT}</script></main></body></html>",
         ]
     ) + "\n"
 
