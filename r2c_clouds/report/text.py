@@ -117,6 +117,7 @@ def to_text(renderable: RenderableType, *, color: bool = False, width: int = 100
         emoji=False,
         soft_wrap=False,
         legacy_windows=False,
+        force_jupyter=False,  # in a notebook rich would display it itself, besides returning it
     )
     console.print(_Printable(renderable))
     text = console.export_text(styles=color)
