@@ -22,7 +22,6 @@ the loop it belongs to, as the seed's domino timeline reads::
 from __future__ import annotations
 
 import re
-import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -36,8 +35,9 @@ from r2c_clouds.loops.compute import node_pool_of
 from r2c_clouds.loops.identity import image_registry
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cloud import CloudFacts
-from r2c_clouds.model.cluster import ZONE_LABELS, ClusterState, node_zone
+from r2c_clouds.model.cluster import ClusterState, node_zone
 from r2c_clouds.model.findings import Chain, Evidence, Finding, Loop, ObjectRef, Severity
+from r2c_clouds.scheduler import disk_zones, eligible_nodes, terms_zones
 
 if TYPE_CHECKING:
     from r2c_clouds.report import Report
@@ -84,16 +84,6 @@ class Link:
 
 
 # --------------------------------------------------------------------------- object helpers
-
-#: Node-affinity keys that pin a PersistentVolume to a zone (CSI drivers' own first).
-_PV_ZONE_KEYS = frozenset(
-    {
-        *ZONE_LABELS,
-        "topology.ebs.csi.aws.com/zone",
-        "topology.disk.csi.azure.com/zone",
-        "topology.gke.io/zone",
-    }
-)
 
 _SHORT_KINDS = {"PersistentVolumeClaim": "PVC", "PersistentVolume": "PV"}
 
@@ -148,20 +138,11 @@ def _symptom_pvcs(f: Finding, cluster: ClusterState) -> set[ObjectRef]:
 
 
 def _pv_zones(pv: k.PersistentVolume, facts: CloudFacts | None) -> set[str]:
-    zones: set[str] = set()
+    """Zones the PV is pinned to (node affinity, else the cloud disk's zones)."""
     na = pv.spec.node_affinity
-    if na is not None and na.required is not None:
-        for term in na.required.node_selector_terms:
-            for req in term.match_expressions:
-                if req.key in _PV_ZONE_KEYS and req.operator == "In":
-                    zones.update(req.values)
-    if not zones and facts is not None:
-        from r2c_clouds.loops.storage import volume_ref
-
-        vr = volume_ref(pv)
-        disk = facts.disk(vr.volume_handle) if vr is not None else None
-        if disk is not None and not disk.zone_redundant:
-            zones.update(disk.zones)
+    zones = terms_zones(na.required.node_selector_terms) if na is not None and na.required is not None else set()
+    if not zones:
+        zones = set(disk_zones(pv, facts)[0])
     return zones
 
 
@@ -170,63 +151,20 @@ def _pvc_zones(cluster: ClusterState, facts: CloudFacts | None, pvc: ObjectRef) 
     return _pv_zones(pv, facts) if pv is not None else set()
 
 
-def _tolerates(tols: Sequence[k.Toleration], taint: k.Taint) -> bool:
-    for t in tols:
-        if t.effect and t.effect != taint.effect:
-            continue
-        if t.operator == "Exists" and not t.key:
-            return True
-        if t.key != taint.key:
-            continue
-        if t.operator == "Exists" or (t.value or "") == (taint.value or ""):
-            return True
-    return False
-
-
-#: Per cluster (by id, dropped with the cluster) and scheduling signature: the eligible
-#: node names, and the same as ``Node`` refs (one frozenset object per signature, so
-#: :func:`link` can reuse the candidates it looked up for it).
-_ELIGIBLE: dict[int, dict[tuple[Any, ...], tuple[frozenset[str], frozenset[ObjectRef]]]] = {}
-
-
 def _eligible(cluster: ClusterState, pod: k.Pod) -> tuple[frozenset[str], frozenset[ObjectRef]]:
-    cache = _ELIGIBLE.get(id(cluster))
-    if cache is None:
-        cache = _ELIGIBLE[id(cluster)] = {}
-        weakref.finalize(cluster, _ELIGIBLE.pop, id(cluster), None)
-    sig = (
-        tuple(sorted(pod.spec.node_selector.items())),
-        tuple((t.key, t.operator, t.value, t.effect) for t in pod.spec.tolerations),
-    )
-    found = cache.get(sig)
+    """The scheduler model's eligible nodes for the pod, as names and as ``Node`` refs (one
+    frozenset object per scheduling signature, so :func:`link` can reuse the candidates it
+    looked up for it)."""
+    names = eligible_nodes(cluster, pod)
+    refs: dict[frozenset[str], frozenset[ObjectRef]] = cluster.memo("r2c_clouds.chains:eligible-refs", lambda _c: {})
+    found = refs.get(names)
     if found is None:
-        names = frozenset(_compute_eligible(cluster, pod))
-        found = cache[sig] = (names, frozenset(ObjectRef("Node", None, n) for n in names))
-    return found
+        found = refs[names] = frozenset(ObjectRef("Node", None, n) for n in names)
+    return names, found
 
 
 def _eligible_nodes(cluster: ClusterState, pod: k.Pod) -> frozenset[str]:
-    """Nodes the scheduler could consider for the pod: schedulable, matching its
-    nodeSelector, with every NoSchedule/NoExecute taint tolerated. Cached per cluster and
-    (nodeSelector, tolerations), as pending pods of one workload share them."""
-    return _eligible(cluster, pod)[0]
-
-
-def _compute_eligible(cluster: ClusterState, pod: k.Pod) -> set[str]:
-    out = set()
-    sel = pod.spec.node_selector
-    tols = pod.spec.tolerations
-    for node in cluster.nodes:
-        if node.spec.unschedulable:
-            continue
-        labels = node.metadata.labels
-        if any(labels.get(key) != v for key, v in sel.items()):
-            continue
-        if all(
-            t.effect == "PreferNoSchedule" or _tolerates(tols, t) for t in node.spec.taints
-        ):
-            out.add(node.metadata.name)
-    return out
+    return eligible_nodes(cluster, pod)
 
 
 def _service_pods(cluster: ClusterState, f: Finding) -> set[ObjectRef]:

@@ -173,6 +173,8 @@ class ContainerPort(_S, frozen=True):
     container_port: int
     name: str | None = None
     protocol: str | None = None
+    host_port: int | None = None
+    host_ip: str | None = None
 
 
 class VolumeMount(_S, frozen=True):

@@ -13,6 +13,7 @@ from attrs import frozen
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cluster import ClusterState, pod_ref
 from r2c_clouds.model.findings import Evidence, ObjectRef
+from r2c_clouds.scheduler import TERMINAL_PHASES, is_terminated, pod_requests
 
 __all__ = [
     "TERMINAL_PHASES",
@@ -26,8 +27,6 @@ __all__ = [
     "workloads",
 ]
 
-#: Pod phases whose requests no longer count against a node.
-TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
 
 
 @frozen(eq=False)
@@ -103,58 +102,6 @@ def _build_workloads(cluster: ClusterState) -> list[Workload]:
         pods = rest[ref]
         out.append(Workload(ref, pods[0].spec, dict(pods[0].metadata.labels), tuple(pods)))
     return out
-
-
-def is_terminated(pod: k.Pod) -> bool:
-    """Has the pod finished (its requests no longer hold node capacity)?"""
-    return pod.status.phase in TERMINAL_PHASES
-
-
-def _quantity(q: k.Quantity | None) -> float:
-    try:
-        return k.parse_quantity(q)
-    except ValueError:
-        return 0.0
-
-
-def _container_requests(c: k.Container) -> dict[str, float]:
-    """A container's requests; a resource with only a limit requests its limit (API defaulting)."""
-    out = {name: _quantity(q) for name, q in c.resources.requests.items()}
-    for name, q in c.resources.limits.items():
-        if name not in out:
-            out[name] = _quantity(q)
-    return out
-
-
-def _add(into: dict[str, float], more: dict[str, float]) -> None:
-    for name, v in more.items():
-        into[name] = into.get(name, 0.0) + v
-
-
-def pod_requests(spec: k.PodSpec) -> dict[str, float]:
-    """The pod's effective requests as the scheduler computes them.
-
-    The sum of the app containers and of the sidecars (init containers with
-    ``restartPolicy: Always``), or the peak while an init container runs (its request plus
-    the sidecars started before it), whichever is larger, per resource. CPU in cores,
-    memory in bytes.
-    """
-    total: dict[str, float] = {}
-    for c in spec.containers:
-        _add(total, _container_requests(c))
-    sidecars: dict[str, float] = {}
-    init_peak: dict[str, float] = {}
-    for c in spec.init_containers:
-        req = _container_requests(c)
-        if c.restart_policy == "Always":
-            _add(sidecars, req)
-            continue
-        for name in set(req) | set(sidecars):
-            init_peak[name] = max(init_peak.get(name, 0.0), req.get(name, 0.0) + sidecars.get(name, 0.0))
-    _add(total, sidecars)
-    for name, v in init_peak.items():
-        total[name] = max(total.get(name, 0.0), v)
-    return total
 
 
 def fmt_cpu(cores: float) -> str:

@@ -10,17 +10,13 @@ the result as the scheduler does (``0/6 nodes are available: 3 Insufficient cpu,
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-
-from attrs import frozen
+from collections.abc import Iterable, Iterator, Mapping
 
 from r2c_clouds.loops.compute import node_pool_of
 from r2c_clouds.loops.identity import image_registry
-from r2c_clouds.loops.storage import volume_ref
 from r2c_clouds.model import kube as k
-from r2c_clouds.model.cloud import CloudFacts, NodePool
+from r2c_clouds.model.cloud import NodePool
 from r2c_clouds.model.cluster import (
     ClusterState,
     is_system_namespace,
@@ -36,9 +32,25 @@ from r2c_clouds.rules._workloads import (
     fmt_cpu,
     fmt_memory,
     fmt_resource,
-    is_terminated,
-    pod_requests,
     workloads,
+)
+from r2c_clouds.rules.storage import same_zone
+from r2c_clouds.scheduler import (
+    TOO_MANY_PODS_MSG,
+    VOLUME_BINDING,
+    VOLUME_ZONE,
+    NodeRoom,
+    Placement,
+    PodVolumes,
+    disk_zones,
+    is_terminated,
+    parse_fit_message,
+    parse_taint,
+    place,
+    pod_requests,
+    pod_volumes,
+    pv_zones,
+    rooms,
 )
 
 __all__ = [
@@ -57,18 +69,6 @@ __all__ = [
 
 _CONTROLLERS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 _MAX_RELATED = 20
-
-#: PV nodeAffinity keys that carry a zone (generic, EBS CSI before v1.33, Azure Disk, GCE PD).
-_ZONE_KEYS = frozenset(
-    {
-        "topology.kubernetes.io/zone",
-        "failure-domain.beta.kubernetes.io/zone",
-        "topology.ebs.csi.aws.com/zone",
-        "topology.disk.csi.azure.com/zone",
-        "topology.gke.io/zone",
-    }
-)
-
 
 # =========================================================================== shared helpers
 
@@ -378,290 +378,7 @@ def _pdb_spec_text(spec: k.PodDisruptionBudgetSpec) -> str:
 # =========================================================================== scheduling
 
 
-_RESOURCE_REASONS = ("Insufficient ", "Too many pods")
-_UNSCHEDULABLE_TAINT = k.Taint(key="node.kubernetes.io/unschedulable", effect="NoSchedule")
-
-
-@frozen(eq=False)
-class _NodeRoom:
-    """One node's allocatable and what non-terminated pods already request on it."""
-
-    node: k.Node
-    allocatable: dict[str, float]
-    requested: dict[str, float]
-    pod_count: int
-
-    def free(self, resource: str) -> float:
-        return self.allocatable.get(resource, 0.0) - self.requested.get(resource, 0.0)
-
-
-def _rooms(cluster: ClusterState) -> dict[str, _NodeRoom]:
-    """Per node: allocatable and requested (one pass over the pods)."""
-    out: dict[str, _NodeRoom] = {}
-    for n in cluster.nodes:
-        alloc: dict[str, float] = {}
-        for name, q in n.status.allocatable.items():
-            try:
-                alloc[name] = k.parse_quantity(q)
-            except ValueError:
-                continue
-        used: dict[str, float] = {}
-        count = 0
-        for p in cluster.pods_by_node.get(n.metadata.name, ()):
-            if is_terminated(p):
-                continue
-            count += 1
-            for r, v in pod_requests(p.spec).items():
-                used[r] = used.get(r, 0.0) + v
-        out[n.metadata.name] = _NodeRoom(n, alloc, used, count)
-    return out
-
-
-def _tolerates(tol: k.Toleration, taint: k.Taint) -> bool:
-    if tol.effect and tol.effect != taint.effect:
-        return False
-    op = tol.operator or "Equal"
-    if not tol.key:
-        return op == "Exists"
-    if tol.key != taint.key:
-        return False
-    return op == "Exists" or (tol.value or "") == (taint.value or "")
-
-
-def _untolerated(pod: k.Pod, taints: Iterable[k.Taint]) -> k.Taint | None:
-    for t in taints:
-        if t.effect not in ("NoSchedule", "NoExecute"):
-            continue
-        if not any(_tolerates(tol, t) for tol in pod.spec.tolerations):
-            return t
-    return None
-
-
-def _requirement_matches(req: k.NodeSelectorRequirement, labels: dict[str, str]) -> bool:
-    op, key = req.operator, req.key
-    if op == "In":
-        return key in labels and labels[key] in req.values
-    if op == "NotIn":
-        return key not in labels or labels[key] not in req.values
-    if op == "Exists":
-        return key in labels
-    if op == "DoesNotExist":
-        return key not in labels
-    if op in ("Gt", "Lt") and key in labels and req.values:
-        try:
-            have, want = int(labels[key]), int(req.values[0])
-        except ValueError:
-            return False
-        return have > want if op == "Gt" else have < want
-    return False
-
-
-def _terms_match(terms: list[k.NodeSelectorTerm], node: k.Node) -> bool:
-    """NodeSelectorTerms are ORed, their requirements ANDed; an empty term matches nothing."""
-    labels = node.metadata.labels
-    fields = {"metadata.name": node.metadata.name}
-    for term in terms:
-        if not term.match_expressions and not term.match_fields:
-            continue
-        if all(_requirement_matches(r, labels) for r in term.match_expressions) and all(
-            _requirement_matches(r, fields) for r in term.match_fields
-        ):
-            return True
-    return False
-
-
-def _required_node_affinity(pod: k.Pod) -> list[k.NodeSelectorTerm] | None:
-    aff = pod.spec.affinity
-    na = aff.node_affinity if aff is not None else None
-    req = na.required_during_scheduling_ignored_during_execution if na is not None else None
-    if req is None or not req.node_selector_terms:
-        return None
-    return req.node_selector_terms
-
-
-@frozen(eq=False)
-class _VolumePin:
-    """A constraint a mounted volume puts on nodes."""
-
-    claim: str
-    pv: str | None
-    terms: tuple[k.NodeSelectorTerm, ...] = ()
-    zones: tuple[str, ...] = ()  # from cloud Disk facts or PV zone labels when the PV has no nodeAffinity
-    zone_source: str = ""  # the citation (a Provenance.ref() or the PV's labels)
-    zone_origin: str = "kubernetes"  # the evidence source: the cloud provider when from a Disk fact
-
-
-@frozen(eq=False)
-class _PodVolumes:
-    pins: tuple[_VolumePin, ...]
-    pod_level: tuple[str, ...]  # reasons no node can help (missing PVC, unbound immediate PVC)
-    claims: tuple[str, ...]
-
-
-def _pv_zones(pv: k.PersistentVolume) -> tuple[str, ...]:
-    """Zones a PV's nodeAffinity pins it to (empty when it is not zone-pinned)."""
-    na = pv.spec.node_affinity
-    zones: set[str] = set()
-    if na is not None and na.required is not None:
-        for term in na.required.node_selector_terms:
-            for req in term.match_expressions:
-                if req.key in _ZONE_KEYS and req.operator == "In":
-                    zones.update(v for v in req.values if v)
-    if not zones:
-        for key in ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"):
-            if pv.metadata.labels.get(key):
-                zones.update(z for z in pv.metadata.labels[key].split("__") if z)
-    return tuple(sorted(zones))
-
-
-def _disk_zones(pv: k.PersistentVolume, facts: CloudFacts | None) -> tuple[tuple[str, ...], str, str]:
-    """Zones of the cloud disk behind a PV when the provider reported it (zonal disks only),
-    with the provider that said so and the citation."""
-    if facts is None:
-        return (), "", ""
-    vr = volume_ref(pv)
-    if vr is None:
-        return (), "", ""
-    disk = facts.disk(vr.volume_handle)
-    if disk is None or disk.zone_redundant or not disk.zones:
-        return (), "", ""
-    return tuple(disk.zones), disk.provenance.provider, disk.provenance.ref()
-
-
-def _zone_matches(node: k.Node, zones: tuple[str, ...]) -> bool:
-    z = node_zone(node)
-    if z is None:
-        return True  # the scheduler's VolumeZone filter passes nodes without zone labels
-    # Azure Disk reports bare zone numbers ("1") where nodes say "eastus-1".
-    return any(z == want or z.endswith(f"-{want}") for want in zones)
-
-
-def _pod_volumes(cluster: ClusterState, facts: CloudFacts | None, pod: k.Pod) -> _PodVolumes:
-    ns = pod.metadata.namespace or ""
-    pins: list[_VolumePin] = []
-    pod_level: list[str] = []
-    claims: list[str] = []
-    have_pvcs = cluster.has("PersistentVolumeClaim")
-    for vol in pod.spec.volumes:
-        if vol.persistent_volume_claim is None:
-            continue
-        claim = vol.persistent_volume_claim.claim_name
-        claims.append(claim)
-        pvc = cluster.pvcs_by_key.get((ns, claim))
-        if pvc is None:
-            if have_pvcs:
-                pod_level.append(f'persistentvolumeclaim "{claim}" not found')
-            continue
-        pv = cluster.pv_for_claim(ns, claim)
-        if pv is None:
-            sc = cluster.storage_class_of(pvc)
-            if pvc.status.phase != "Bound" and sc is not None and sc.volume_binding_mode != "WaitForFirstConsumer":
-                pod_level.append("pod has unbound immediate PersistentVolumeClaims")
-            continue
-        na = pv.spec.node_affinity
-        terms = tuple(na.required.node_selector_terms) if na is not None and na.required is not None else ()
-        zones: tuple[str, ...] = ()
-        source, origin = "", ""
-        if not terms:
-            zones, origin, source = _disk_zones(pv, facts)
-            if not zones:
-                zones = _pv_zones(pv)
-                source = f"PersistentVolume/{pv.metadata.name} labels" if zones else ""
-        if terms or zones:
-            pins.append(_VolumePin(claim, pv.metadata.name, terms, zones, source, origin or "kubernetes"))
-    return _PodVolumes(tuple(pins), tuple(dict.fromkeys(pod_level)), tuple(claims))
-
-
-def _fit_reasons(
-    pod: k.Pod,
-    requests: dict[str, float],
-    affinity: list[k.NodeSelectorTerm] | None,
-    room: _NodeRoom,
-    volumes: _PodVolumes,
-) -> list[list[str]]:
-    """Every failing filter for one pod on one node, in the default scheduler's filter order.
-
-    Each entry is one filter's reasons worded as the scheduler words them
-    (``Insufficient cpu``, ``node(s) had untolerated taint {key: value}``); the first entry
-    is what the scheduler reports for that node. An empty list means the pod fits.
-    """
-    node = room.node
-    out: list[list[str]] = []
-    if node.spec.unschedulable and _untolerated(pod, (_UNSCHEDULABLE_TAINT,)) is not None:
-        out.append(["node(s) were unschedulable"])
-    taint = _untolerated(pod, node.spec.taints)
-    if taint is not None:
-        out.append([f"node(s) had untolerated taint {{{taint.key}: {taint.value or ''}}}"])
-    labels = node.metadata.labels
-    if any(labels.get(key) != v for key, v in pod.spec.node_selector.items()) or (
-        affinity is not None and not _terms_match(affinity, node)
-    ):
-        out.append(["node(s) didn't match Pod's node affinity/selector"])
-    short: list[str] = []
-    if room.allocatable.get("pods") is not None and room.pod_count + 1 > room.allocatable["pods"]:
-        short.append("Too many pods")
-    for r, need in sorted(requests.items()):
-        if need > 0 and room.free(r) < need:
-            short.append(f"Insufficient {r}")
-    if short:
-        out.append(short)
-    for pin in volumes.pins:
-        if pin.terms and not _terms_match(list(pin.terms), node):
-            out.append(["node(s) had volume node affinity conflict"])
-            break
-        if pin.zones and not _zone_matches(node, pin.zones):
-            out.append(["node(s) had no available volume zone"])
-            break
-    return out
-
-
-def _histogram(first: Iterable[list[str]], total: int) -> str:
-    counts: Counter[str] = Counter()
-    for reasons in first:
-        counts.update(reasons)
-    parts = sorted(f"{n} {reason}" for reason, n in counts.items())
-    return f"0/{total} nodes are available: {', '.join(parts)}."
-
-
-_SCHED_MSG = re.compile(r"nodes are available: (.*?)(?:\. preemption:|\.$|$)", re.S)
-_SCHED_PART = re.compile(r"\s*(\d+)\s+(.+)")
-
-
-def _scheduler_reasons(message: str) -> set[str]:
-    """The reason phrases of a scheduler FailedScheduling message, without counts."""
-    m = _SCHED_MSG.search(message)
-    if not m:
-        return set()
-    out = set()
-    for part in m.group(1).split(", "):
-        pm = _SCHED_PART.match(part)
-        if pm:
-            out.add(pm.group(2).strip().rstrip("."))
-    return out
-
-
 _AUTOSCALER_REASONS = frozenset({"TriggeredScaleUp", "NotTriggerScaleUp", "FailedScaleUp", "ScaleUpTimedOut"})
-
-
-@frozen(eq=False)
-class _Analysis:
-    """The fit of one Pending pod over every node."""
-
-    pod: k.Pod
-    requests: dict[str, float]
-    volumes: _PodVolumes
-    per_node: dict[str, list[list[str]]]
-
-    def eligible_but_full(self) -> list[str]:
-        """Nodes whose only failing filter is resources."""
-        return [
-            n
-            for n, reasons in self.per_node.items()
-            if len(reasons) == 1 and reasons[0][0].startswith(_RESOURCE_REASONS)
-        ]
-
-    def fits(self) -> list[str]:
-        return [n for n, reasons in self.per_node.items() if not reasons]
 
 
 def _pending_unscheduled(cluster: ClusterState) -> Iterator[k.Pod]:
@@ -672,14 +389,6 @@ def _pending_unscheduled(cluster: ClusterState) -> Iterator[k.Pod]:
         failed = any(e.reason == "FailedScheduling" for e in _pod_events(cluster, p))
         if (cond is not None and cond.status == "False" and cond.reason == "Unschedulable") or failed:
             yield p
-
-
-def _analyse(cluster: ClusterState, facts: CloudFacts | None, rooms: dict[str, _NodeRoom], pod: k.Pod) -> _Analysis:
-    requests = pod_requests(pod.spec)
-    volumes = _pod_volumes(cluster, facts, pod)
-    affinity = _required_node_affinity(pod)
-    per_node = {name: _fit_reasons(pod, requests, affinity, room, volumes) for name, room in rooms.items()}
-    return _Analysis(pod, requests, volumes, per_node)
 
 
 def _request_text(requests: dict[str, float]) -> str:
@@ -708,21 +417,24 @@ def _request_text(requests: dict[str, float]) -> str:
     needs_all_pods=True,
 )
 def unschedulable(ctx: RuleContext) -> Iterator[Finding]:
-    """Explain each Pending pod: per-node blocking reasons aggregated like the scheduler, the
-    scheduler's and cluster-autoscaler's own events, and pods stuck on volume attach."""
+    """Explain each Pending pod with the scheduler model (r2c_clouds.scheduler): per-node
+    blocking reasons counted as the scheduler counts them, checked against the scheduler's
+    own FailedScheduling message, the cluster-autoscaler's events, and pods stuck on
+    volume attach."""
     cluster = ctx.cluster
-    rooms = _rooms(cluster)
     for pod in _pending_unscheduled(cluster):
-        yield _explain_unschedulable(ctx, _analyse(cluster, ctx.facts, rooms, pod), rooms)
+        placement = place(cluster, ctx.facts, pod)
+        if placement.judged:
+            yield _explain_unschedulable(ctx, placement)
     yield from _attach_failures(ctx)
 
 
-def _explain_unschedulable(ctx: RuleContext, a: _Analysis, rooms: dict[str, _NodeRoom]) -> Finding:
+def _explain_unschedulable(ctx: RuleContext, a: Placement) -> Finding:
     cluster = ctx.cluster
     pod = a.pod
     ref = pod_ref(pod)
     ns = pod.metadata.namespace
-    total = len(rooms)
+    room = rooms(cluster)
     evidence: list[Evidence] = []
     related = [ObjectRef("PersistentVolumeClaim", ns, c) for c in a.volumes.claims]
 
@@ -738,89 +450,113 @@ def _explain_unschedulable(ctx: RuleContext, a: _Analysis, rooms: dict[str, _Nod
     evidence.extend(event_evidence(sched, limit=1))
     evidence.extend(event_evidence(scaler, limit=2))
 
-    ours_first = [r[0] for r in a.per_node.values() if r]
+    ours = a.message()
     if a.volumes.pod_level:
-        summary = f"0/{total} nodes are available: {'; '.join(a.volumes.pod_level)}."
         why = "no node can help until the claim exists/binds"
-    elif total == 0:
-        summary = "0/0 nodes are available: the cluster has no nodes."
+    elif not a.nodes:
+        ours = "0/0 nodes are available: the cluster has no nodes."
         why = "there are no nodes to place it on"
     elif a.fits():
-        summary = f"{len(a.fits())}/{total} nodes have room for it now."
-        why = (
+        why = _cloud_zone_why(cluster, a) or (
             "every filter passes on the current state, so the last scheduler failure was transient "
-            "(capacity freed or nodes added since) or the pod uses constraints r2c does not evaluate "
-            "(pod (anti-)affinity, topology spread, host ports)"
+            "(capacity freed or nodes added since)"
         )
     else:
-        summary = _histogram(ours_first, total)
-        why = _dominant_why(a, rooms)
+        why = _dominant_why(a)
 
-    message = f"{ref} is Pending (requests {_request_text(a.requests)}): {summary} {why}."
+    # The scheduler's own message wins; where the model reads the current state differently,
+    # the difference is evidence (the cluster changed since, or a filter r2c does not model).
+    summary = ours
     if sched:
         last = sched[-1]
-        theirs = _scheduler_reasons(last.message or "")
-        ours = {r for reasons in ours_first for r in reasons}
-        if theirs and ours and theirs != ours:
-            message += (
-                f" The scheduler's last message ({last.time}) named {', '.join(sorted(theirs))}; "
-                "the cluster has changed since or other constraints apply."
-            )
+        total, theirs = parse_fit_message(last.message or "")
+        if theirs:
+            summary = f"the scheduler says {total_text(total, theirs)}"
+            mine = a.histogram()
+            if not a.volumes.pod_level and (theirs != mine or total != len(a.nodes)):
+                evidence.append(Evidence(
+                    "kubernetes", "r2c scheduler model",
+                    f"the current state gives {ours.rstrip('.')}; the scheduler's message of {last.time} "
+                    f"gave {total_text(total, theirs)}: {_difference(theirs, mine)}",
+                ))
+                why += "; r2c's reading of the current state differs (see evidence)"
+
+    message = f"{ref} is Pending (requests {_request_text(a.requests)}): {summary.rstrip('.')}. {why}."
     if any(e.reason == "TriggeredScaleUp" for e in scaler):
         message += " The cluster autoscaler has triggered a scale-up for it."
     elif any(e.reason == "NotTriggerScaleUp" for e in scaler):
         message += " The cluster autoscaler found no node group that could fit it."
 
-    evidence.extend(_per_reason_evidence(a, rooms))
-    evidence.extend(_pin_evidence(a))
+    evidence.extend(_per_reason_evidence(a, room))
+    evidence.extend(_pin_evidence(a.pod, a.volumes))
     return ctx.finding(ref, message, evidence=evidence, related=related,
                        time=sched[-1].time if sched else (cond.last_transition_time if cond else None))
 
 
-def _dominant_why(a: _Analysis, rooms: dict[str, _NodeRoom]) -> str:
+def _cloud_zone_why(cluster: ClusterState, a: Placement) -> str | None:
+    """The scheduler can place the pod, but a disk the cloud puts in another zone than every
+    node that fits would not attach there (the PV carries no zone the scheduler can see)."""
+    for pin in a.volumes.pins:
+        if not pin.cloud_zones or pin.terms or pin.label_zones:
+            continue
+        zones = {node_zone(cluster.nodes_by_name[n]) for n in a.fits()}
+        if zones and not any(z is None or same_zone(z, c) for z in zones for c in pin.cloud_zones):
+            return (
+                f"the scheduler can place it on {len(a.fits())} node(s), in {', '.join(sorted(z for z in zones if z))}, "
+                f"but {pin.cloud_origin} says PersistentVolume/{pin.pv}'s disk is in {', '.join(pin.cloud_zones)}: "
+                "it would not attach there (the PV names no zone the scheduler can see)"
+            )
+    return None
+
+
+def total_text(total: int | None, counts: Counter[str]) -> str:
+    """``0/6 nodes are available: 3 Insufficient cpu, 3 node(s) ...`` from a histogram."""
+    parts = ", ".join(sorted(f"{n} {reason}" for reason, n in counts.items()))
+    return f"0/{total if total is not None else '?'} nodes are available: {parts}"
+
+
+def _difference(theirs: Counter[str], mine: Counter[str]) -> str:
+    out = []
+    for reason in sorted(set(theirs) | set(mine)):
+        if theirs[reason] != mine[reason]:
+            out.append(f"{reason}: {theirs[reason]} then, {mine[reason]} now")
+    return "; ".join(out) or "the node count differs"
+
+
+def _dominant_why(a: Placement) -> str:
     """One sentence on what would have to change."""
-    per_node = a.per_node
-    total = len(per_node)
-    full = a.eligible_but_full()
-    volume_blocked = [n for n, rs in per_node.items() if any(r[0].startswith("node(s) had volume") or r[0].startswith("node(s) had no available volume") for r in rs)]
+    total = len(a.nodes)
+    full = a.only_resources()
+    volume_blocked = [v for v in a.nodes if any(f.plugin in (VOLUME_BINDING, VOLUME_ZONE) for f in v.failures)]
     if volume_blocked and len(volume_blocked) == total:
-        zones = sorted({z for pin in a.volumes.pins for z in (pin.zones or _terms_zones(pin.terms))})
+        zones = sorted({z for pin in a.volumes.pins for z in pin.zones})
         zone_txt = f" ({', '.join(zones)})" if zones else ""
         return f"its volume is pinned to a zone{zone_txt} where no node can take it"
     if full:
-        short = sorted({r for n in full for r in per_node[n][0]})
+        by_node = {v.node: v for v in a.nodes}
+        short = sorted({r for n in full for r in by_node[n].reported})
         return (
             f"{len(full)} node(s) pass every other filter but lack room ({', '.join(short)}): "
             "free capacity or scale those nodes' pool"
         )
-    firsts = Counter(per_node[n][0][0] for n in per_node if per_node[n])
+    firsts = Counter(v.reported[0] for v in a.nodes if v.failures)
     top, _ = firsts.most_common(1)[0]
     return f"no node passes the placement filters; most often: {top}"
 
 
-def _terms_zones(terms: Iterable[k.NodeSelectorTerm]) -> set[str]:
-    zones: set[str] = set()
-    for term in terms:
-        for req in term.match_expressions:
-            if req.key in _ZONE_KEYS and req.operator == "In":
-                zones.update(v for v in req.values if v)
-    return zones
-
-
-def _per_reason_evidence(a: _Analysis, rooms: dict[str, _NodeRoom]) -> Iterator[Evidence]:
+def _per_reason_evidence(a: Placement, room: Mapping[str, NodeRoom]) -> Iterator[Evidence]:
     by_reason: dict[str, list[str]] = defaultdict(list)
-    for name, reasons in sorted(a.per_node.items()):
-        if reasons:
-            for r in reasons[0]:
-                by_reason[r].append(name)
+    for v in sorted(a.nodes, key=lambda v: v.node):
+        for r in v.reported:
+            by_reason[r].append(v.node)
     for reason, names in sorted(by_reason.items()):
         shown = names[:5]
         more = f" and {len(names) - 5} more" if len(names) > 5 else ""
         if reason.startswith("Insufficient "):
             res = reason.removeprefix("Insufficient ")
             detail = ", ".join(
-                f"{n} ({fmt_resource(res, max(0.0, rooms[n].free(res)))} free of "
-                f"{fmt_resource(res, rooms[n].allocatable.get(res, 0.0))})"
+                f"{n} ({fmt_resource(res, max(0.0, room[n].free(res)))} free of "
+                f"{fmt_resource(res, room[n].allocatable.get(res, 0.0))})"
                 for n in shown
             )
             yield Evidence("kubernetes", f"Node/{shown[0]}", f"{reason} for {fmt_resource(res, a.requests.get(res, 0.0))}: {detail}{more}")
@@ -828,14 +564,14 @@ def _per_reason_evidence(a: _Analysis, rooms: dict[str, _NodeRoom]) -> Iterator[
             yield Evidence("kubernetes", f"Node/{shown[0]}", f"{reason}: {', '.join(shown)}{more}")
 
 
-def _pin_evidence(a: _Analysis) -> Iterator[Evidence]:
-    ns = a.pod.metadata.namespace
-    for pin in a.volumes.pins:
-        zones = pin.zones or tuple(sorted(_terms_zones(pin.terms)))
+def _pin_evidence(pod: k.Pod, volumes: PodVolumes) -> Iterator[Evidence]:
+    ns = pod.metadata.namespace
+    for pin in volumes.pins:
+        zones = pin.zones
         if not zones:
             continue
         src = pin.zone_origin
-        ref = pin.zone_source if src != "kubernetes" else f"PersistentVolume/{pin.pv}"
+        ref = pin.cloud_source if src != "kubernetes" else f"PersistentVolume/{pin.pv}"
         yield Evidence(src, ref, f"PersistentVolumeClaim/{ns}/{pin.claim} → PersistentVolume/{pin.pv} is in zone(s) {', '.join(zones)}")
 
 
@@ -875,16 +611,16 @@ def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
         last = (attach or events)[-1]
         text = last.message or ""
         hint = next((h for key, h in _ATTACH_HINTS if key.lower() in text.lower()), "")
-        volumes = _pod_volumes(cluster, ctx.facts, pod)
+        volumes = pod_volumes(cluster, ctx.facts, pod)
         evidence = list(event_evidence(attach, limit=1)) + list(
             event_evidence([e for e in events if e.reason == "FailedMount"], limit=1)
         )
         zone_notes: list[str] = []
         for pin in volumes.pins:
-            zones = pin.zones or tuple(sorted(_terms_zones(pin.terms)))
+            zones = pin.zones
             if zones and nzone and nzone not in zones and not any(nzone.endswith(f"-{z}") for z in zones):
                 zone_notes.append(f"PersistentVolume/{pin.pv} is in {', '.join(zones)}")
-        evidence.extend(_pin_evidence(_Analysis(pod, {}, volumes, {})))
+        evidence.extend(_pin_evidence(pod, volumes))
         where = f"node {pod.spec.node_name}" + (f" ({nzone})" if nzone else "")
         what = "cannot attach its volume" if attach else "cannot mount its volume"
         message = f"{ref} was scheduled on {where} but is stuck Pending: it {what}"
@@ -917,18 +653,22 @@ def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
     needs_all_pods=True,
 )
 def fragmentation(ctx: RuleContext) -> Iterator[Finding]:
-    """Pending pods whose request fits the summed free capacity of eligible nodes but no node."""
+    """Pending pods whose request fits the summed free capacity of the nodes that only lack
+    room, but no single node. Nodes blocked by anything else (taints, affinity, topology
+    spread, host ports, volumes, the pod count) are not candidates: the pod could not use
+    their capacity even if it were in one piece."""
     cluster = ctx.cluster
-    rooms = _rooms(cluster)
+    room = rooms(cluster)
     for pod in _pending_unscheduled(cluster):
-        a = _analyse(cluster, ctx.facts, rooms, pod)
-        if a.volumes.pod_level or a.fits():
+        a = place(cluster, ctx.facts, pod)
+        if not a.judged or a.volumes.pod_level or a.fits():
             continue
-        eligible = a.eligible_but_full()
+        by_node = {v.node: v for v in a.nodes}
+        eligible = [n for n in a.only_resources() if TOO_MANY_PODS_MSG not in by_node[n].reported]
         if len(eligible) < 2:
             continue
         if any(
-            sum(max(0.0, rooms[n].free(r)) for n in eligible) < need
+            sum(max(0.0, room[n].free(r)) for n in eligible) < need
             for r, need in a.requests.items()
             if need > 0
         ):
@@ -937,7 +677,7 @@ def fragmentation(ctx: RuleContext) -> Iterator[Finding]:
             need = a.requests.get(res, 0.0)
             if need <= 0:
                 continue
-            frees = {n: max(0.0, rooms[n].free(res)) for n in eligible}
+            frees = {n: max(0.0, room[n].free(res)) for n in eligible}
             with_room = {n: f for n, f in frees.items() if f > 0}
             total_free = sum(with_room.values())
             if total_free < need or max(frees.values()) >= need or len(with_room) < 2:
@@ -954,7 +694,7 @@ def fragmentation(ctx: RuleContext) -> Iterator[Finding]:
             if scaled:
                 message += "; the cluster autoscaler has triggered a scale-up"
             evidence = [
-                Evidence("kubernetes", f"Node/{n}", f"{fmt(f)} {res} free of {fmt(rooms[n].allocatable.get(res, 0.0))}")
+                Evidence("kubernetes", f"Node/{n}", f"{fmt(f)} {res} free of {fmt(room[n].allocatable.get(res, 0.0))}")
                 for n, f in sorted(with_room.items(), key=lambda nf: (-nf[1], nf[0]))[:10]
             ]
             yield ctx.finding(
@@ -1000,7 +740,7 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
     assert facts is not None  # needs_cloud guarantees it
     if any("karpenter.sh/nodepool" in n.metadata.labels for n in cluster.nodes):
         return  # Karpenter provisions per pending pod; node pool bounds do not apply
-    rooms = _rooms(cluster)
+    room = rooms(cluster)
     # zone -> [(pvc ref, pv name, source ref), ...] and the pods using them
     pinned: dict[str, list[tuple[ObjectRef, str, str, str]]] = defaultdict(list)
     users: dict[str, list[k.Pod]] = defaultdict(list)
@@ -1016,10 +756,10 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
             pv = cluster.pv_for_claim(ns, claim)
             if pv is None:
                 continue
-            zones = _pv_zones(pv)
+            zones = pv_zones(pv)
             src, origin = f"PersistentVolume/{pv.metadata.name}", "kubernetes"
             if not zones:
-                zones, origin, src = _disk_zones(pv, facts)
+                zones, origin, src = disk_zones(pv, facts)
             if len(zones) != 1:
                 continue  # regional / zone-redundant or unpinned
             zone = zones[0]
@@ -1057,7 +797,7 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
                                       f"node pool {pool.name} spans {', '.join(pzones) or '?'}, not {zone}"))
                 continue
             serving.append(pool)
-            ok, why = _pool_headroom(pool, zone, nodes_by_pool.get(pool.name, []), rooms, need)
+            ok, why = _pool_headroom(pool, zone, nodes_by_pool.get(pool.name, []), room, need)
             headroom = headroom or ok
             notes.append(Evidence(pool.provenance.provider, pool.provenance.ref(), f"node pool {pool.name} spans {', '.join(pzones) or '?'}: {why}"))
         # Nodes outside known pools (self-managed) with room in the zone also serve it.
@@ -1065,7 +805,7 @@ def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
             pool_name = node_pool_of(n.metadata.labels)
             if pool_name is not None and facts.node_pool(pool_name) is not None:
                 continue
-            if not pending or _node_has_room(rooms[n.metadata.name], need):
+            if not pending or _node_has_room(room[n.metadata.name], need):
                 headroom = True
         if headroom or (serving and not pending):
             # Running pods only: their zone has a pool; whether it has room on the next
@@ -1105,7 +845,7 @@ def _zone_in(zone: str, zones: Iterable[str]) -> bool:
     return any(zone == z or zone.endswith(f"-{z}") for z in zones)
 
 
-def _node_has_room(room: _NodeRoom, need: dict[str, float]) -> bool:
+def _node_has_room(room: NodeRoom, need: dict[str, float]) -> bool:
     node = room.node
     if node.spec.unschedulable:
         return False
@@ -1116,11 +856,11 @@ def _node_has_room(room: _NodeRoom, need: dict[str, float]) -> bool:
 
 
 def _pool_headroom(
-    pool: NodePool, zone: str, nodes: list[k.Node], rooms: dict[str, _NodeRoom], need: dict[str, float]
+    pool: NodePool, zone: str, nodes: list[k.Node], room: Mapping[str, NodeRoom], need: dict[str, float]
 ) -> tuple[bool, str]:
     in_zone = [n for n in nodes if node_zone(n) == zone]
     for n in in_zone:
-        if _node_has_room(rooms[n.metadata.name], need):
+        if _node_has_room(room[n.metadata.name], need):
             return True, f"node {n.metadata.name} in {zone} has room"
     current = pool.desired_size if pool.desired_size is not None else len(nodes)
     if pool.autoscaling and pool.max_size is not None and current < pool.max_size:
@@ -1174,7 +914,10 @@ def system_pool_user_workloads(ctx: RuleContext) -> Iterator[Finding]:
     for pool_name, nodes in sorted(by_pool.items()):
         fact = facts.node_pool(pool_name) if facts is not None else None
         tainted = any(t.key == _CRITICAL_ADDONS and t.effect in ("NoSchedule", "NoExecute") for n in nodes for t in n.spec.taints)
-        if fact is not None and any(t.startswith(_CRITICAL_ADDONS) for t in fact.taints):
+        if fact is not None and any(
+            (t := parse_taint(text)).key == _CRITICAL_ADDONS and t.effect in ("NoSchedule", "NoExecute")
+            for text in fact.taints
+        ):
             tainted = True
         if tainted:
             continue

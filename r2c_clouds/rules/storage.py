@@ -23,6 +23,7 @@ from r2c_clouds.model.cluster import (
 )
 from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
 from r2c_clouds.rules._registry import RuleContext, rule
+from r2c_clouds.scheduler import PV_ZONE_KEYS
 
 __all__ = [
     "database_as_deployment",
@@ -32,14 +33,6 @@ __all__ = [
     "statefulset_rollout_stuck",
     "zone_conflict",
 ]
-
-#: Topology keys that carry a PV's zone in spec.nodeAffinity, across CSI drivers and in-tree.
-PV_ZONE_KEYS = (
-    *ZONE_LABELS,
-    "topology.ebs.csi.aws.com/zone",
-    "topology.disk.csi.azure.com/zone",
-    "topology.gke.io/zone",
-)
 
 _ZONAL_PROVISIONERS = {
     "ebs.csi.aws.com": "aws",

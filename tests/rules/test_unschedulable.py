@@ -207,7 +207,10 @@ def test_cloud_disk_zone_is_used_when_the_pv_has_no_node_affinity() -> None:
     facts = CloudFacts(provider="aws", disks=(Disk("vol-0feedbeef0000001", Provenance(
         "aws", "ec2:DescribeVolumes", "vol-0feedbeef0000001"), zones=("us-east-1b",), sku="gp3"),))
     f = one(run(objs, "compute.unschedulable", facts), "Pod/shop/db-0")
-    assert "1 node(s) had no available volume zone" in f.message
+    # The PV names no zone, so the scheduler would place the pod on node-a; the cloud knows
+    # the disk is in us-east-1b, where it would not attach.
+    assert "1/1 nodes have room for it now" in f.message
+    assert "aws says PersistentVolume/pvc-legacy's disk is in us-east-1b: it would not attach there" in f.message
     assert any(e.source == "aws" and e.ref == "aws ec2:DescribeVolumes vol-0feedbeef0000001" for e in f.evidence)
     # Without the cloud fact nothing pins the volume, so the pod fits node-a.
     g = one(run(objs, "compute.unschedulable"), "Pod/shop/db-0")
@@ -250,8 +253,13 @@ def test_scheduler_message_that_disagrees_with_current_state_is_reported() -> No
     objs = [node("node-a"), busy("big", "node-a", "3900m"), pending("api-0", cpu="1", sched_msg=msg),
             failed_scheduling("api-0", msg)]
     f = one(run(objs, "compute.unschedulable"), "Pod/shop/api-0")
-    assert "1 Insufficient cpu" in f.message
-    assert "scheduler's last message (2026-11-25T09:00:00Z) named node(s) had untolerated taint" in f.message
+    # the scheduler's own message wins; the model's different reading of today is evidence
+    assert "the scheduler says 0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }" in f.message
+    assert "r2c's reading of the current state differs (see evidence)" in f.message
+    (model,) = [e for e in f.evidence if e.ref == "r2c scheduler model"]
+    assert model.detail.startswith("the current state gives 0/1 nodes are available: 1 Insufficient cpu;")
+    assert "Insufficient cpu: 0 then, 1 now" in model.detail
+    assert "node(s) had untolerated taint {node.kubernetes.io/not-ready: }: 1 then, 0 now" in model.detail
 
 
 # --------------------------------------------------------------------------- negatives and coverage
