@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import pytest
 from factories import cluster, container, event, meta, node, pod
 
 from r2c_clouds.model import kube as k
@@ -127,6 +128,64 @@ def test_fragmentation_ignores_nodes_the_pod_may_not_use() -> None:
             busy("w1", "node-a", "3200m"), pending("report-0", cpu="1500m")]
     # Only node-a is eligible and it has 0.8 CPU: nothing to defragment.
     assert run(objs, "compute.fragmentation") == []
+
+
+def _spread_world(blocker: str) -> list[dict[str, Any]]:
+    """Three nodes with 0.8 CPU free each (2.4 in all) and a pod asking 1.5: fragmentation,
+    unless ``blocker`` keeps the pod off two of the nodes for another reason."""
+    nodes = [node("node-a", "us-east-1a"), node("node-b", "us-east-1b"), node("node-c", "us-east-1c")]
+    busy_pods = [busy("w1", "node-a", "3200m"), busy("w2", "node-b", "3200m"), busy("w3", "node-c", "3200m")]
+    spec: dict[str, Any] = {}
+    if blocker == "taints":
+        taint = [{"key": "dedicated", "value": "batch", "effect": "NoSchedule"}]
+        nodes = [nodes[0], node("node-b", "us-east-1b", taints=taint), node("node-c", "us-east-1c", taints=taint)]
+    elif blocker == "anti-affinity":
+        busy_pods[1]["metadata"]["labels"] = {"app": "report"}
+        busy_pods[2]["metadata"]["labels"] = {"app": "report"}
+        spec["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "report"}}}]}}
+    elif blocker == "topology spread":
+        busy_pods[1]["metadata"]["labels"] = {"app": "report"}
+        busy_pods[2]["metadata"]["labels"] = {"app": "report"}
+        spec["topologySpreadConstraints"] = [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                              "whenUnsatisfiable": "DoNotSchedule",
+                                              "labelSelector": {"matchLabels": {"app": "report"}}}]
+    elif blocker == "host ports":
+        for b in busy_pods[1:]:
+            b["spec"]["containers"][0]["ports"] = [{"containerPort": 9100, "hostPort": 9100}]
+    elif blocker == "pod count":
+        nodes[1]["status"]["allocatable"]["pods"] = "1"
+        nodes[2]["status"]["allocatable"]["pods"] = "1"
+    pend = pending("report-0", cpu="1500m", **spec)
+    pend["metadata"]["labels"] = {"app": "report"}
+    if blocker == "host ports":
+        pend["spec"]["containers"][0]["ports"] = [{"containerPort": 9100, "hostPort": 9100}]
+    return [*nodes, *busy_pods, pend]
+
+
+def test_fragmentation_baseline_of_the_blocker_cases() -> None:
+    assert len(run(_spread_world("none"), "compute.fragmentation")) == 1
+
+
+@pytest.mark.parametrize(
+    ("blocker", "scheduler_says"),
+    [
+        ("taints", "1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: batch}"),
+        # NodeResourcesFit runs before PodTopologySpread and InterPodAffinity: the scheduler
+        # names the first failing filter, so the message shows cpu on all three
+        ("anti-affinity", "3 Insufficient cpu"),
+        ("topology spread", "3 Insufficient cpu"),
+        ("host ports", "1 Insufficient cpu, 2 node(s) didn't have free ports for the requested pod ports"),
+        ("pod count", "2 Too many pods, 3 Insufficient cpu"),
+    ],
+)
+def test_no_fragmentation_where_something_else_blocks(blocker: str, scheduler_says: str) -> None:
+    """Capacity in pieces is fragmentation only when resources alone block: a node the pod
+    may not use for another reason does not count (its free CPU could not help)."""
+    objs = _spread_world(blocker)
+    assert run(objs, "compute.fragmentation") == []
+    unsched = one(run(objs, "compute.unschedulable"), "Pod/shop/report-0")
+    assert f"0/3 nodes are available: {scheduler_says}." in unsched.message
 
 
 # --------------------------------------------------------------------------- placement filters
