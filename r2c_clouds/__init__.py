@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import ModuleType
 
-__version__ = "0.1.0"
+from r2c_clouds._version import __version__
 
 __all__ = [
     "BadInputError",

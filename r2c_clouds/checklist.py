@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 from attrs import frozen
 
+from r2c_clouds.model.checklist import SOURCE, ChecklistContext, finding_ids, single_item
 from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace
 from r2c_clouds.model.findings import ChecklistItem, Evidence, Finding, Severity, Status
@@ -109,10 +110,7 @@ RULE_COUNTS: dict[str, tuple[str, str]] = {
     "observability.no-red-metrics": ("Services", "lack RED metrics"),
 }
 
-#: The evidence source of what the checklist itself concludes.
-SOURCE = "r2c_clouds"
 _SOURCE = SOURCE
-_MAX_IDS = 10
 
 
 def _user(ns: str | None) -> bool:
@@ -165,15 +163,7 @@ def _count_text(rule: str, found: Sequence[Finding], cluster: ClusterState) -> s
     return f"{n} {noun} {phrase}"
 
 
-def finding_ids(found: Sequence[Finding]) -> str:
-    """The ids of findings, at most ten and a count of the rest."""
-    return _ids(found)
-
-
-def _ids(found: Sequence[Finding]) -> str:
-    ids = [f.id for f in found[:_MAX_IDS]]
-    more = f" (+{len(found) - _MAX_IDS} more)" if len(found) > _MAX_IDS else ""
-    return ", ".join(ids) + more
+_ids = finding_ids
 
 
 def _sub_status(
@@ -289,27 +279,6 @@ def build_checklist(
             )
         )
     if cloud_items is not None:
-        items.extend(cloud_items(ChecklistContext(cluster, facts, by_rule, skipped)))
+        ctx = ChecklistContext(cluster, facts, by_rule, skipped, counter=lambda rule, found: _count_text(rule, found, cluster))
+        items.extend(cloud_items(ctx))
     return items
-
-
-@frozen
-class ChecklistContext:
-    """What a cloud plugin's checklist items are built from (``CloudProvider.checklist_items``).
-
-    Args:
-        cluster: the scanned cluster.
-        facts: the cloud facts (``None`` without a provider).
-        by_rule: the scan's findings by rule id, most severe first.
-        skipped: rule ids that did not run, and why.
-    """
-
-    cluster: ClusterState
-    facts: CloudFacts | None
-    by_rule: dict[str, list[Finding]]
-    skipped: dict[str, str]
-
-
-def single_item(item: str, title: str, status: Status, evidence: Sequence[Evidence]) -> ChecklistItem:
-    """A checklist item with one check of the same name."""
-    return ChecklistItem(item=item, title=title, status=status, evidence=tuple(evidence), checks=((title, status),))

@@ -212,7 +212,7 @@ def _output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``r2c`` argument parser (exposed for documentation tools and tests)."""
-    from r2c_clouds import __version__
+    from r2c_clouds._version import __version__
 
     parser = _Parser(
         prog=PROG,

@@ -136,3 +136,15 @@ def test_container_defaults_do_not_leak_between_instances() -> None:
     assert a.env == [] and len(b.env) == 1
     assert attrs.has(type(ObjectRef("a", None, "b")))
     assert container()["resources"]["requests"]["cpu"] == "100m"
+
+
+def test_every_kind_read_has_its_cluster_state_attribute() -> None:
+    """The model owns the kind → attribute table; the reader's rows take it from there."""
+    import attrs
+
+    from r2c_clouds.kube.kinds import KINDS
+    from r2c_clouds.model.cluster import KIND_FIELDS, ClusterState
+
+    assert [ki.kind for ki in KINDS] == list(KIND_FIELDS)
+    names = {a.name for a in attrs.fields(ClusterState)}
+    assert all(ki.field in names for ki in KINDS)

@@ -79,8 +79,8 @@ def load_demo(name: str) -> ClusterState:
             f"unknown demo {name!r}: the bundled demos are {', '.join(names)}",
             remediation="r2c scan --demo domino",
         )
+    from r2c_clouds.kube.facts_file import load_facts
     from r2c_clouds.kube.snapshot import load_snapshot
-    from r2c_clouds.providers.recorded import load_facts
 
     path = _on_disk(resources.files(__name__).joinpath(name), name)
     cluster = load_snapshot(path)

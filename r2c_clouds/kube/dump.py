@@ -8,7 +8,7 @@
   when it is empty, so a kind captured with no objects stays *captured* on reload (a
   ``kind: List`` with no items could not say which kind it was). Only the fields r2c_clouds
   reads are written (the wire Structs), with defaults omitted.
-- ``cloud-facts.json`` when cloud facts are given (:func:`r2c_clouds.providers.recorded.dump_facts`).
+- ``cloud-facts.json`` when cloud facts are given (:func:`r2c_clouds.kube.facts_file.dump_facts`).
 - ``snapshot-info.json``: where the objects came from, the kinds captured and those not
   checked (forbidden...), object counts, and ``namespaces`` when only some namespaces were
   read (``r2c snapshot -n``), under ``snapshotInfo``. The document is an *empty*
@@ -125,7 +125,7 @@ def write_snapshot(
         _write(path, _encode_list(ki, getattr(cluster, ki.field)))
         written.append(path)
     if facts is not None:
-        from r2c_clouds.providers.recorded import FACTS_FILE, dump_facts
+        from r2c_clouds.kube.facts_file import FACTS_FILE, dump_facts
 
         path = out / FACTS_FILE
         _write(path, dump_facts(facts))

@@ -13,6 +13,7 @@ import msgspec
 from attrs import frozen
 
 from r2c_clouds.model import kube as k
+from r2c_clouds.model.cluster import KIND_FIELDS
 
 __all__ = [
     "CLOSED_GROUPS",
@@ -36,7 +37,6 @@ class KindInfo:
         plural: resource name in URLs, ``pods``.
         namespaced: namespaced or cluster-scoped.
         wire: the msgspec Struct the items decode into.
-        field: the ClusterState attribute.
         optional: a custom resource that may not be installed (404 = not installed, not an error).
         aliases: other spellings found in snapshots (file names, older kinds).
     """
@@ -47,9 +47,14 @@ class KindInfo:
     plural: str
     namespaced: bool
     wire: Any
-    field: str
     optional: bool = False
     aliases: tuple[str, ...] = ()
+
+    @property
+    def field(self) -> str:
+        """The ClusterState attribute that holds the kind's objects (the model's own table,
+        :data:`r2c_clouds.model.cluster.KIND_FIELDS`)."""
+        return KIND_FIELDS[self.kind]
 
     @property
     def api_version(self) -> str:
@@ -65,65 +70,59 @@ class KindInfo:
 
 
 KINDS: tuple[KindInfo, ...] = (
-    KindInfo("Namespace", "", "v1", "namespaces", False, k.Namespace, "namespaces"),
-    KindInfo("Node", "", "v1", "nodes", False, k.Node, "nodes"),
-    KindInfo("Pod", "", "v1", "pods", True, k.Pod, "pods"),
-    KindInfo("Service", "", "v1", "services", True, k.Service, "services"),
-    KindInfo("Endpoints", "", "v1", "endpoints", True, k.Endpoints, "endpoints"),
+    KindInfo("Namespace", "", "v1", "namespaces", False, k.Namespace),
+    KindInfo("Node", "", "v1", "nodes", False, k.Node),
+    KindInfo("Pod", "", "v1", "pods", True, k.Pod),
+    KindInfo("Service", "", "v1", "services", True, k.Service),
+    KindInfo("Endpoints", "", "v1", "endpoints", True, k.Endpoints),
     KindInfo(
         "EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", True, k.EndpointSlice,
-        "endpoint_slices",
     ),
     KindInfo(
-        "Ingress", "networking.k8s.io", "v1", "ingresses", True, k.Ingress, "ingresses",
+        "Ingress", "networking.k8s.io", "v1", "ingresses", True, k.Ingress,
         aliases=("ingress",),
     ),
     KindInfo(
-        "NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, k.NetworkPolicy,
-        "network_policies", aliases=("network-policy", "network-policies", "netpol"),
+        "NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", True, k.NetworkPolicy, aliases=("network-policy", "network-policies", "netpol"),
     ),
     KindInfo(
         "PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", True,
-        k.PersistentVolumeClaim, "pvcs", aliases=("pvcs", "pvc"),
+        k.PersistentVolumeClaim, aliases=("pvcs", "pvc"),
     ),
     KindInfo(
-        "PersistentVolume", "", "v1", "persistentvolumes", False, k.PersistentVolume, "pvs",
+        "PersistentVolume", "", "v1", "persistentvolumes", False, k.PersistentVolume,
         aliases=("pvs", "pv"),
     ),
     KindInfo(
-        "StorageClass", "storage.k8s.io", "v1", "storageclasses", False, k.StorageClass,
-        "storage_classes", aliases=("storage-classes", "sc"),
+        "StorageClass", "storage.k8s.io", "v1", "storageclasses", False, k.StorageClass, aliases=("storage-classes", "sc"),
     ),
-    KindInfo("ServiceAccount", "", "v1", "serviceaccounts", True, k.ServiceAccount, "service_accounts"),
+    KindInfo("ServiceAccount", "", "v1", "serviceaccounts", True, k.ServiceAccount),
     KindInfo(
         "ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", "clusterrolebindings", False,
-        k.ClusterRoleBinding, "cluster_role_bindings",
+        k.ClusterRoleBinding,
     ),
     KindInfo(
         "RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings", True, k.RoleBinding,
-        "role_bindings",
     ),
     KindInfo(
         "PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", True,
-        k.PodDisruptionBudget, "pdbs", aliases=("pod-disruption-budgets", "pdb"),
+        k.PodDisruptionBudget, aliases=("pod-disruption-budgets", "pdb"),
     ),
     KindInfo(
         "PriorityClass", "scheduling.k8s.io", "v1", "priorityclasses", False, k.PriorityClass,
-        "priority_classes",
     ),
-    KindInfo("Deployment", "apps", "v1", "deployments", True, k.Deployment, "deployments"),
-    KindInfo("StatefulSet", "apps", "v1", "statefulsets", True, k.StatefulSet, "statefulsets"),
-    KindInfo("DaemonSet", "apps", "v1", "daemonsets", True, k.DaemonSet, "daemonsets"),
-    KindInfo("Event", "", "v1", "events", True, k.Event, "events"),
-    KindInfo("ConfigMap", "", "v1", "configmaps", True, k.ConfigMap, "config_maps"),
-    KindInfo("Secret", "", "v1", "secrets", True, k.SecretWire, "secrets"),
+    KindInfo("Deployment", "apps", "v1", "deployments", True, k.Deployment),
+    KindInfo("StatefulSet", "apps", "v1", "statefulsets", True, k.StatefulSet),
+    KindInfo("DaemonSet", "apps", "v1", "daemonsets", True, k.DaemonSet),
+    KindInfo("Event", "", "v1", "events", True, k.Event),
+    KindInfo("ConfigMap", "", "v1", "configmaps", True, k.ConfigMap),
+    KindInfo("Secret", "", "v1", "secrets", True, k.SecretWire),
     KindInfo(
-        "ScaledObject", "keda.sh", "v1alpha1", "scaledobjects", True, k.ScaledObject,
-        "scaled_objects", optional=True, aliases=("scaledobjects.keda.sh",),
+        "ScaledObject", "keda.sh", "v1alpha1", "scaledobjects", True, k.ScaledObject, optional=True, aliases=("scaledobjects.keda.sh",),
     ),
     KindInfo(
         "ServiceMonitor", "monitoring.coreos.com", "v1", "servicemonitors", True,
-        k.ServiceMonitor, "service_monitors", optional=True,
+        k.ServiceMonitor, optional=True,
         aliases=("servicemonitors.monitoring.coreos.com",),
     ),
 )

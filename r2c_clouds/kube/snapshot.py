@@ -48,6 +48,7 @@ from r2c_clouds.kube.decode import (
     gc_paused,
     hint_kind,
 )
+from r2c_clouds.kube.facts_file import FACTS_FILE
 from r2c_clouds.kube.kinds import KINDS, kind_for
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.model.scope import Scope
@@ -67,7 +68,6 @@ MAX_FILE_BYTES = 8 * 2**30
 #: All the files of a snapshot directory together.
 MAX_TOTAL_BYTES = 32 * 2**30
 
-FACTS_FILE = "cloud-facts.json"
 #: Written by ``r2c snapshot`` (r2c_clouds.kube.dump): where the objects came from, not-checked kinds.
 INFO_FILE = "snapshot-info.json"
 #: The file names that hold Kubernetes objects (besides FACTS_FILE and INFO_FILE).

@@ -5,7 +5,7 @@ call, which resource), so a finding built on it can cite its evidence. Facts are
 distinct role, disk, gateway...), so attrs' clarity wins over raw speed here.
 
 The same classes are the documented ``cloud-facts.json`` format that ``r2c snapshot`` writes
-and the ``recorded`` provider reads (see :func:`r2c_clouds.providers.recorded.dump_facts`).
+and the ``recorded`` provider reads (see :func:`r2c_clouds.kube.facts_file.dump_facts`).
 """
 
 from __future__ import annotations

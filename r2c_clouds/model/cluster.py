@@ -17,7 +17,37 @@ from r2c_clouds.model.scope import WORKLOAD_KINDS, Scope, Selector
 
 _T = TypeVar("_T")
 
-__all__ = ["ZONE_LABELS", "ClusterState", "Scope", "Selector", "node_zone", "pod_ref", "selector_matches", "skipped_summary"]
+__all__ = ["KIND_FIELDS", "ZONE_LABELS", "ClusterState", "Scope", "Selector", "node_zone", "pod_ref", "selector_matches", "skipped_summary"]
+
+#: The ClusterState attribute holding each kind's objects, in the order kinds are read
+#: (the live reader and the snapshot loader work from r2c_clouds.kube.kinds, whose rows
+#: take their attribute from here).
+KIND_FIELDS: dict[str, str] = {
+    "Namespace": "namespaces",
+    "Node": "nodes",
+    "Pod": "pods",
+    "Service": "services",
+    "Endpoints": "endpoints",
+    "EndpointSlice": "endpoint_slices",
+    "Ingress": "ingresses",
+    "NetworkPolicy": "network_policies",
+    "PersistentVolumeClaim": "pvcs",
+    "PersistentVolume": "pvs",
+    "StorageClass": "storage_classes",
+    "ServiceAccount": "service_accounts",
+    "ClusterRoleBinding": "cluster_role_bindings",
+    "RoleBinding": "role_bindings",
+    "PodDisruptionBudget": "pdbs",
+    "PriorityClass": "priority_classes",
+    "Deployment": "deployments",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+    "Event": "events",
+    "ConfigMap": "config_maps",
+    "Secret": "secrets",
+    "ScaledObject": "scaled_objects",
+    "ServiceMonitor": "service_monitors",
+}
 
 #: Node labels carrying the zone, newest first.
 ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
@@ -178,20 +208,16 @@ class ClusterState:
 
     def object_counts(self) -> dict[str, int]:
         """Objects per captured kind."""
-        from r2c_clouds.kube.kinds import KINDS
-
-        return {ki.kind: len(getattr(self, ki.field)) for ki in KINDS if ki.kind in self.captured}
+        return {kind: len(getattr(self, name)) for kind, name in KIND_FIELDS.items() if kind in self.captured}
 
     def object_of(self, ref: ObjectRef) -> object | None:
         """The object a reference names (``Deployment/shop/api``), if the cluster holds it."""
-        from r2c_clouds.kube.kinds import KINDS_BY_NAME
-
-        ki = KINDS_BY_NAME.get(ref.kind)
-        if ki is None:
+        name = KIND_FIELDS.get(ref.kind)
+        if name is None:
             return None
 
         def build(c: ClusterState) -> dict[tuple[str, str], object]:
-            return {(o.metadata.namespace or "", o.metadata.name): o for o in getattr(c, ki.field)}
+            return {(o.metadata.namespace or "", o.metadata.name): o for o in getattr(c, name)}
 
         index = self.memo(f"object_of:{ref.kind}", build)
         return index.get((ref.namespace or "", ref.name))

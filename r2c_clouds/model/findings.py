@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
 
 from attrs import field, frozen
 
 __all__ = [
+    "CHAIN_DISPLAY",
     "Chain",
     "ChecklistItem",
     "Evidence",
@@ -191,15 +193,18 @@ class Chain:
     def __repr__(self) -> str:
         return f"<Chain {len(self.path)} findings, {' → '.join(lp.value for lp in self.loops)}: {_clip(self.summary, 90)}>"
 
-    def _repr_svg_(self) -> str:
-        from r2c_clouds.report.svg import chain_svg
+    def _repr_svg_(self) -> str | None:
+        render = CHAIN_DISPLAY.get("svg")
+        return render(self) if render is not None else None
 
-        return chain_svg(self, {f.id: f for f in self.findings})
+    def _repr_html_(self) -> str | None:
+        render = CHAIN_DISPLAY.get("html")
+        return render(self) if render is not None else None
 
-    def _repr_html_(self) -> str:
-        from r2c_clouds.report.html import chain_html
 
-        return chain_html(self)
+#: How a notebook draws a Chain, by format (``"svg"``, ``"html"``): filled in by
+#: :mod:`r2c_clouds.report` when it is imported, so the model never imports a renderer.
+CHAIN_DISPLAY: dict[str, Callable[[Chain], str]] = {}
 
 
 def _clip(text: str, limit: int) -> str:

@@ -17,7 +17,7 @@ from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.providers.kit import Option
 
 if TYPE_CHECKING:
-    from r2c_clouds.checklist import ChecklistContext
+    from r2c_clouds.model.checklist import ChecklistContext
     from r2c_clouds.model.findings import ChecklistItem
 
 __all__ = ["GROUP", "cli_options", "cloud_checklist_items", "detect_cloud", "load_provider", "make_provider", "provider_classes", "provider_names"]

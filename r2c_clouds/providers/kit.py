@@ -73,7 +73,7 @@ from r2c_clouds.loops import (
 from r2c_clouds.model.cloud import NotChecked
 
 if TYPE_CHECKING:
-    from r2c_clouds.checklist import ChecklistContext
+    from r2c_clouds.model.checklist import ChecklistContext
     from r2c_clouds.model.findings import ChecklistItem
 
 __all__ = [

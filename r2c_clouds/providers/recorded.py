@@ -8,13 +8,10 @@ docs/snapshot-format.md: it is :class:`r2c_clouds.model.cloud.CloudFacts` as JSO
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from r2c_clouds.errors import RecordedFactsError
+from r2c_clouds.kube.facts_file import FACTS_FILE, SCHEMA, dump_facts, load_facts
 from r2c_clouds.loops import (
     ComputeAnswer,
     ComputeQuestions,
@@ -29,41 +26,6 @@ from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState
 
 __all__ = ["FACTS_FILE", "SCHEMA", "RecordedProvider", "dump_facts", "load_facts"]
-
-SCHEMA = "r2c_clouds/cloud-facts/v1"
-FACTS_FILE = "cloud-facts.json"
-
-
-class _Envelope(msgspec.Struct, kw_only=True):
-    schema: str
-    facts: CloudFacts
-
-
-def dump_facts(facts: CloudFacts) -> bytes:
-    """Serialize facts in the recorded format (stable key order, indented)."""
-    raw = msgspec.json.encode(_Envelope(schema=SCHEMA, facts=facts), order="sorted")
-    return msgspec.json.format(raw, indent=2) + b"\n"
-
-
-def load_facts(path: str | os.PathLike[str]) -> CloudFacts:
-    """Read a recorded ``cloud-facts.json``.
-
-    Raises:
-        RecordedFactsError: unreadable, not JSON, wrong schema or wrong field types.
-    """
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise RecordedFactsError(f"{p}: cannot read recorded cloud facts: {exc.strerror}") from exc
-    try:
-        env = msgspec.json.decode(data, type=_Envelope)
-    except msgspec.DecodeError as exc:
-        raise RecordedFactsError(f"{p}: not valid recorded cloud facts: {exc}") from exc
-    if env.schema != SCHEMA:
-        raise RecordedFactsError(f"{p}: schema {env.schema!r} is not {SCHEMA!r}")
-    return env.facts
-
 
 class RecordedProvider:
     """Answers the four loops from recorded :class:`CloudFacts`.

@@ -10,14 +10,13 @@ from r2c_clouds.exceptions import ExceptionEntry, Suppressed
 from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.model.findings import Chain, ChecklistItem, Finding, ObjectRef, Severity
+from r2c_clouds.report.json import SCHEMA
 
 if TYPE_CHECKING:
-    from r2c_clouds.chains import Explanation
+    from r2c_clouds.report.explain import Explanation
 
 __all__ = ["SCHEMA", "Report", "Stats"]
 
-#: The JSON report's schema id (documented in docs/report-format.md).
-SCHEMA = "r2c_clouds/report/v1"
 
 
 @frozen
@@ -102,7 +101,7 @@ class Report:
             r2c_clouds.errors.ObjectNotFoundError: the cluster holds no such object and no
                 finding names it (a ``LookupError`` too).
         """
-        from r2c_clouds.chains import explain
+        from r2c_clouds.report.explain import explain
 
         return explain(self, subject)
 

@@ -21,8 +21,8 @@ from r2c_clouds.model.findings import Chain, Finding, Loop, Severity
 from r2c_clouds.report.svg import LANE_COLOR, chain_svg, timeline_svg
 
 if TYPE_CHECKING:
-    from r2c_clouds.chains import Explanation
     from r2c_clouds.report._report import Report
+    from r2c_clouds.report.explain import Explanation
 
 __all__ = ["ROOT_CLASS", "chain_html", "explanation_html", "render_html", "report_fragment"]
 

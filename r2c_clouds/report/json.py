@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from r2c_clouds.model.findings import ChecklistItem, Evidence, Finding
-from r2c_clouds.report._report import SCHEMA
+
+#: The JSON report's schema id (documented in docs/report-format.md).
+SCHEMA = "r2c_clouds/report/v1"
 
 if TYPE_CHECKING:
     from r2c_clouds.report._report import Report

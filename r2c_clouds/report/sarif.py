@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 import yaml
 
-from r2c_clouds import __version__
-from r2c_clouds.kube.snapshot import FACTS_FILE, INFO_FILE, OBJECT_SUFFIXES
+from r2c_clouds._version import __version__
+from r2c_clouds.kube.facts_file import FACTS_FILE
+from r2c_clouds.kube.snapshot import INFO_FILE, OBJECT_SUFFIXES
 from r2c_clouds.model.findings import Finding, ObjectRef, Severity
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from attrs import frozen
 from r2c_clouds.model.findings import Chain, Finding, Loop, Severity
 
 if TYPE_CHECKING:
-    from r2c_clouds.chains import Explanation, TimelineEntry
+    from r2c_clouds.report.explain import Explanation, TimelineEntry
 
 __all__ = ["LANES", "Box", "ChainLayout", "chain_layout", "chain_svg", "timeline_svg"]
 

@@ -10,14 +10,20 @@ cannot be loaded is listed in :data:`PLUGIN_ERRORS` and reported *not checked* b
 from importlib.metadata import entry_points
 
 from r2c_clouds.rules import compute, identity, network, observability, storage  # noqa: F401  (registration)
-from r2c_clouds.rules._registry import REGISTRY, RuleContext, RuleSpec, iter_specs, rule, run_rules
+from r2c_clouds.rules._registry import (
+    PLUGIN_ERRORS,
+    REGISTRY,
+    RuleContext,
+    RuleSpec,
+    iter_specs,
+    rule,
+    run_rules,
+)
 
 __all__ = ["GROUP", "PLUGIN_ERRORS", "REGISTRY", "RuleContext", "RuleSpec", "iter_specs", "rule", "run_rules"]
 
 #: The entry-point group of rule plugins.
 GROUP = "r2c_clouds.rules"
-#: Plugins that failed to load: (entry point name, why).
-PLUGIN_ERRORS: list[tuple[str, str]] = []
 
 
 def _load_plugins() -> None:

@@ -124,6 +124,9 @@ class RuleContext:
 RuleFunc = Callable[[RuleContext], Iterable[Finding]]
 _F = TypeVar("_F", bound=RuleFunc)
 
+#: Rule plugins (entry-point group ``r2c_clouds.rules``) that failed to load: (name, why).
+PLUGIN_ERRORS: list[tuple[str, str]] = []
+
 #: Every registered rule by id, in registration order.
 REGISTRY: dict[str, tuple[RuleSpec, RuleFunc]] = {}
 
@@ -231,8 +234,6 @@ def run_rules(
     """
     findings: list[Finding] = []
     not_checked: list[NotChecked] = []
-    from r2c_clouds.rules import PLUGIN_ERRORS
-
     for plugin, error in PLUGIN_ERRORS:
         not_checked.append(NotChecked(f"rules plugin {plugin}", f"cannot be loaded: {error}"))
     for rid, (spec, func) in REGISTRY.items():

@@ -8,11 +8,12 @@ from datetime import datetime
 import pytest
 from chains_domino import NAT, NEW_NODE, NS, PV_CACHE, domino, world
 
-from r2c_clouds.chains import Explanation, event_loop, explain, link
+from r2c_clouds.chains import link
 from r2c_clouds.errors import BadInputError, ObjectNotFoundError
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.findings import Loop, ObjectRef
 from r2c_clouds.report import Report, Stats
+from r2c_clouds.report.explain import Explanation, event_loop, explain
 
 
 def _report() -> Report:

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from report_samples import HOSTILE, make_finding
 
-from r2c_clouds.chains import TimelineEntry
 from r2c_clouds.model.findings import Chain, Evidence, Loop, Severity
+from r2c_clouds.report.explain import TimelineEntry
 from r2c_clouds.report.svg import LANES, chain_layout, chain_svg, timeline_svg
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -3,7 +3,7 @@
 Each demo directory holds exactly two files:
 
 - ``cluster.json``: one kubectl ``List``, as ``kubectl get <kinds> -A -o json`` prints it;
-- ``cloud-facts.json``: the recorded cloud facts (``r2c_clouds.providers.recorded.dump_facts``).
+- ``cloud-facts.json``: the recorded cloud facts (``r2c_clouds.kube.facts_file.dump_facts``).
 
 Run from the repository root and commit the output::
 
@@ -47,7 +47,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from r2c_clouds.demo._build import aks, domino, gke, healthy  # noqa: E402
 from r2c_clouds.demo._build.kube import Cluster  # noqa: E402
 from r2c_clouds.model.cloud import CloudFacts  # noqa: E402
-from r2c_clouds.providers.recorded import FACTS_FILE, dump_facts  # noqa: E402
+from r2c_clouds.kube.facts_file import FACTS_FILE, dump_facts  # noqa: E402
 
 DEMOS: dict[str, Callable[[], tuple[Cluster, CloudFacts]]] = {
     "aks": aks.build,

@@ -6,8 +6,8 @@ module by its name, so the core checklist names no cloud.
 
 from __future__ import annotations
 
-from r2c_clouds.checklist import SOURCE as _SOURCE
-from r2c_clouds.checklist import ChecklistContext, count_text, finding_ids, single_item
+from r2c_clouds.model.checklist import SOURCE as _SOURCE
+from r2c_clouds.model.checklist import ChecklistContext, finding_ids, single_item
 from r2c_clouds.model.cloud import CloudFacts
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.model.findings import ChecklistItem, Evidence, Finding, Severity, Status
@@ -20,7 +20,7 @@ def items(ctx: ChecklistContext) -> list[ChecklistItem]:
     classes, KEDA validated."""
     return [
         _azure_workload_identity(ctx.facts, ctx.by_rule),
-        _azure_static_secrets(ctx.cluster, ctx.by_rule, ctx.skipped),
+        _azure_static_secrets(ctx),
         _azure_zone_aware_storage(ctx.cluster, ctx.facts),
         _azure_keda(ctx.cluster, ctx.facts, ctx.by_rule),
     ]
@@ -48,15 +48,13 @@ def _azure_workload_identity(facts: CloudFacts | None, by_rule: dict[str, list[F
     return single_item(item, title, Status.PASS, ev)
 
 
-def _azure_static_secrets(
-    cluster: ClusterState, by_rule: dict[str, list[Finding]], skipped: dict[str, str]
-) -> ChecklistItem:
+def _azure_static_secrets(ctx: ChecklistContext) -> ChecklistItem:
     item, title = "azure.static-secrets-removed", "Static cloud secrets removed"
     rule = "identity.static-cloud-credentials"
-    if rule in skipped:
-        return single_item(item, title, Status.NOT_CHECKED, [Evidence(_SOURCE, rule, f"not checked: {skipped[rule]}")])
-    found = by_rule.get(rule, [])
-    detail = count_text(rule, found, cluster) + (f" ({finding_ids(found)})" if found else "")
+    if rule in ctx.skipped:
+        return single_item(item, title, Status.NOT_CHECKED, [Evidence(_SOURCE, rule, f"not checked: {ctx.skipped[rule]}")])
+    found = ctx.by_rule.get(rule, [])
+    detail = ctx.count_text(rule, found) + (f" ({finding_ids(found)})" if found else "")
     status = Status.PASS
     if any(f.severity >= Severity.MEDIUM for f in found):
         status = Status.FAIL
