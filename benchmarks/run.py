@@ -93,6 +93,9 @@ def _child(mode: str, arg: str, cap: int) -> dict[str, Any]:
             "findings": len(report.findings),
         }
 
+    if mode == "profile":
+        return _profile(arg)
+
     if mode == "connect":
         import kubernetes.client  # noqa: F401
 
@@ -131,6 +134,58 @@ def _child(mode: str, arg: str, cap: int) -> dict[str, Any]:
         return {"seconds": seconds, "base": base, "peak": _peak(), "pods": len(items)}
 
     raise SystemExit(f"unknown child mode {mode!r}")
+
+
+def _profile(path: str) -> dict[str, Any]:
+    """Where the scan's time goes: each stage of ``scan`` run by hand, in its order, and each
+    rule's own time (in registration order, so a rule that first builds a shared index —
+    workloads, node rooms, the selector index — is charged for it), with the GC paused as the
+    scan pauses it; and a digest of the findings (ids, messages, evidence, causes) to prove
+    an optimisation changed no finding."""
+    import gc
+    import hashlib
+
+    import r2c_clouds
+    import r2c_clouds.chains
+    import r2c_clouds.checklist
+    import r2c_clouds.providers
+    import r2c_clouds.rules
+    from r2c_clouds.chains import link
+    from r2c_clouds.checklist import build_checklist
+    from r2c_clouds.exceptions import apply as apply_exceptions
+    from r2c_clouds.providers import cloud_checklist_items
+    from r2c_clouds.rules._registry import REGISTRY, RuleContext, _dedupe
+
+    base = _rss()
+    t0 = time.perf_counter()
+    cluster = r2c_clouds.load_snapshot(path)
+    stages = {"load_snapshot": time.perf_counter() - t0}
+    gc.disable()
+    per_rule: dict[str, float] = {}
+    found: list[Any] = []
+    t = time.perf_counter()
+    for rid, (spec, func) in REGISTRY.items():
+        if any(not cluster.has(kind) for kind in spec.needs) or spec.needs_cloud:
+            continue
+        r0 = time.perf_counter()
+        found.extend(func(RuleContext(cluster, None, spec)))
+        per_rule[rid] = time.perf_counter() - r0
+    findings = _dedupe(found)
+    stages["rules"] = time.perf_counter() - t
+    t = time.perf_counter()
+    applied = apply_exceptions(findings, cluster, [])
+    stages["exceptions"] = time.perf_counter() - t
+    t = time.perf_counter()
+    linked, chains = link(list(applied.kept), cluster, None)
+    stages["chains"] = time.perf_counter() - t
+    t = time.perf_counter()
+    build_checklist(cluster, None, linked, [], cloud_items=cloud_checklist_items)
+    stages["checklist"] = time.perf_counter() - t
+    digest = hashlib.sha256(json.dumps([
+        (f.id, f.message, [(e.ref, e.detail) for e in f.evidence], list(f.caused_by)) for f in linked
+    ]).encode()).hexdigest()[:16]
+    return {"pods": len(cluster.pods), "stages": stages, "rules": per_rule, "findings": len(linked),
+            "chains": len(chains), "digest": digest, "seconds": sum(stages.values()), "base": base, "peak": _peak()}
 
 
 def _run_child(mode: str, arg: str, cap: int = 0, repeat: int = 1) -> dict[str, Any]:
@@ -245,6 +300,39 @@ def bench_live(sizes: list[int], seed: int, cap: int, repeat: int) -> list[dict[
     return rows
 
 
+def bench_profile(sizes: list[int], seed: int) -> list[dict[str, Any]]:
+    """Part (c): the per-stage and per-rule profile of the scan."""
+    rows = []
+    for nodes in sizes:
+        path = _snapshot_file(nodes, seed)
+        print(f"\n== profile, {nodes} nodes", flush=True)
+        rows.append({"nodes": nodes, **_run_child("profile", str(path))})
+    return rows
+
+
+def report_profile(rows: list[dict[str, Any]], top: int = 12) -> str:
+    """Markdown: one table of stages, one of the costliest rules, in microseconds per pod."""
+    if not rows:
+        return ""
+    out = ["### (c) Where the scan's time goes (µs per pod; the GC paused as `scan` pauses it)\n"]
+    stages = list(rows[0]["stages"])
+    out.append("| nodes | pods | " + " | ".join(stages) + " | rules + chains + checklist | findings | digest |")
+    out.append("|---:|---:|" + "---:|" * len(stages) + "---:|---:|---|")
+    for r in rows:
+        per = {k: v / r["pods"] * 1e6 for k, v in r["stages"].items()}
+        judged = per["rules"] + per["exceptions"] + per["chains"] + per["checklist"]
+        out.append(f"| {r['nodes']:,} | {r['pods']:,} | " + " | ".join(f"{per[k]:.1f}" for k in stages)
+                   + f" | **{judged:.1f}** | {r['findings']:,} | `{r['digest']}` |")
+    last = rows[-1]
+    ranked = sorted(last["rules"].items(), key=lambda kv: -kv[1])[:top]
+    out.append(f"\nThe {top} costliest rules at {last['nodes']:,} nodes (a rule that first builds a shared index "
+               "pays for it):\n")
+    out.append("| rule | µs per pod |")
+    out.append("|---|---:|")
+    out.extend(f"| `{rid}` | {sec / last['pods'] * 1e6:.2f} |" for rid, sec in ranked)
+    return "\n".join(out) + "\n"
+
+
 def report(scan_rows: list[dict[str, Any]], live_rows: list[dict[str, Any]]) -> str:
     """The results as Markdown."""
     out = []
@@ -298,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models-cap", type=int, default=20_000, help="pods listed through the client's models")
     parser.add_argument("--skip-scan", action="store_true")
     parser.add_argument("--skip-live", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="also profile the scan per stage and per rule")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "ARG", "CAP"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -310,14 +399,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}, sizes {args.nodes}", flush=True)
     scan_rows = [] if args.skip_scan else bench_scan(args.nodes, args.seed, args.repeat)
     live_rows = [] if args.skip_live else bench_live(args.nodes, args.seed, args.models_cap, args.repeat)
+    profile_rows = bench_profile(args.nodes, args.seed) if args.profile else []
     load_end = "/".join(f"{x:.1f}" for x in os.getloadavg())
-    text = report(scan_rows, live_rows) + (
+    text = report(scan_rows, live_rows) + "\n" + report_profile(profile_rows) + (
         f"\nMachine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; load average "
         f"{load} at start, {load_end} at end (other work on the machine slows every column alike).\n"
     )
     print("\n" + text)
     (OUT / "results.json").write_text(
-        json.dumps({"scan": scan_rows, "live": live_rows}, indent=2), encoding="utf-8"
+        json.dumps({"scan": scan_rows, "live": live_rows, "profile": profile_rows}, indent=2), encoding="utf-8"
     )
     (OUT / "results.md").write_text(text + "\n", encoding="utf-8")
     return 0

@@ -92,7 +92,7 @@ def scan(
         not_checked.append(NotChecked("cloud facts", why_none))
 
     say("running rules")
-    with gc_paused():
+    with gc_paused():  # rules, links and the checklist create no cycles: see r2c_clouds._gc
         findings, rules_not_checked = run_rules(cluster, facts, rules=rules, loops=loops)
         not_checked.extend(rules_not_checked)
         entries = load_exceptions(exceptions) if isinstance(exceptions, (str, os.PathLike)) else list(exceptions or ())
@@ -104,34 +104,34 @@ def scan(
         if not cluster.scope.everything:
             findings, chains = within_scope(cluster, findings, chains)
             suppressed = tuple(s for s in suppressed if cluster.in_scope(s.finding.subject))
-    # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
-    checklist = build_checklist(
-        cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)], cloud_items=cloud_checklist_items
-    )
-    stats = Stats(
-        objects=cluster.object_counts(),
-        api_calls=dict(facts.api_calls) if facts is not None else {},
-        duration_s=round(time.perf_counter() - started, 4),
-        skipped=dict(cluster.ignored),
-    )
-    selected = [
-        spec for rid, (spec, _) in REGISTRY.items()
-        if (rules is None or rid in rules) and (loops is None or spec.loop.value in loops)
-    ]
-    return Report(
-        cluster=cluster,
-        facts=facts,
-        findings=tuple(findings),
-        chains=tuple(chains),
-        checklist=tuple(checklist),
-        not_checked=tuple(_dedupe(not_checked)),
-        stats=stats,
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        incomplete=tuple(incomplete_reads(cluster, {kind for spec in selected for kind in spec.needs})),
-        suppressed=suppressed,
-        expired_exceptions=applied.expired,
-        stale_exceptions=applied.stale,
-    )
+        # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
+        checklist = build_checklist(
+            cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)], cloud_items=cloud_checklist_items
+        )
+        stats = Stats(
+            objects=cluster.object_counts(),
+            api_calls=dict(facts.api_calls) if facts is not None else {},
+            duration_s=round(time.perf_counter() - started, 4),
+            skipped=dict(cluster.ignored),
+        )
+        selected = [
+            spec for rid, (spec, _) in REGISTRY.items()
+            if (rules is None or rid in rules) and (loops is None or spec.loop.value in loops)
+        ]
+        return Report(
+            cluster=cluster,
+            facts=facts,
+            findings=tuple(findings),
+            chains=tuple(chains),
+            checklist=tuple(checklist),
+            not_checked=tuple(_dedupe(not_checked)),
+            stats=stats,
+            generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            incomplete=tuple(incomplete_reads(cluster, {kind for spec in selected for kind in spec.needs})),
+            suppressed=suppressed,
+            expired_exceptions=applied.expired,
+            stale_exceptions=applied.stale,
+        )
 
 
 #: Why a kind may be missing without the scan being incomplete: the source does not hold it

@@ -150,8 +150,31 @@ def pod_requests(spec: k.PodSpec) -> dict[str, float]:
     The sum of the app containers and of the sidecars (init containers with
     ``restartPolicy: Always``), or the peak while an init container runs (its request plus
     the sidecars started before it), whichever is larger, per resource. CPU in cores,
-    memory in bytes.
+    memory in bytes. Computed once per distinct set of container resources (the pods of a
+    template share one); the caller gets its own dict.
     """
+    key = (
+        tuple((tuple(c.resources.requests.items()), tuple(c.resources.limits.items()), None) for c in spec.containers),
+        tuple(
+            (tuple(c.resources.requests.items()), tuple(c.resources.limits.items()), c.restart_policy)
+            for c in spec.init_containers
+        ),
+    )
+    try:
+        hit = _REQUESTS.get(key)
+    except TypeError:  # an unhashable quantity (a malformed manifest): no caching
+        return _compute_requests(spec)
+    if hit is None:
+        if len(_REQUESTS) >= 4096:
+            _REQUESTS.clear()
+        hit = _REQUESTS[key] = _compute_requests(spec)
+    return dict(hit)
+
+
+_REQUESTS: dict[object, dict[str, float]] = {}
+
+
+def _compute_requests(spec: k.PodSpec) -> dict[str, float]:
     total: dict[str, float] = {}
     for c in spec.containers:
         _add(total, _container_requests(c))

@@ -76,7 +76,6 @@ body), and the raw response bytes are read, never deserialized by the client. Th
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import random
@@ -93,7 +92,7 @@ import attrs
 import msgspec
 from attrs import frozen
 
-from r2c_clouds._gc import gc_paused
+from r2c_clouds._gc import FREEZE_AT, freeze_if_large, gc_paused
 from r2c_clouds.errors import (
     BadInputError,
     ClusterUnreachableError,
@@ -149,8 +148,6 @@ BACKOFF_BASE = 0.25
 BACKOFF_CAP = 4.0
 #: ``Retry-After`` is honoured up to this many seconds.
 RETRY_AFTER_CAP = 5.0
-#: From this many objects on, the decoded objects are frozen out of the cyclic GC's reach.
-FREEZE_AT = 20_000
 #: The Accept header that makes the API server return metadata only (used for Secrets).
 ACCEPT_METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 _ACCEPT_JSON = "application/json"
@@ -386,10 +383,7 @@ def connect(
                 if res.reason:
                     builder.forbid(res.kind.kind, res.reason)
             cluster = builder.build()
-            if sum(len(r.items or ()) for r in results) >= FREEZE_AT:
-                # Later collections skip a big cluster's objects; reference counting still
-                # frees them once the ClusterState is dropped.
-                gc.freeze()
+            freeze_if_large(sum(len(r.items or ()) for r in results))
             return cluster
     finally:
         session.abort()  # nothing is in flight by now; belt and braces

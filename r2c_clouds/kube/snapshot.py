@@ -38,6 +38,7 @@ from typing import NamedTuple
 
 import msgspec
 
+from r2c_clouds._gc import freeze_if_large
 from r2c_clouds.errors import ScopeError, SnapshotError
 from r2c_clouds.kube._build import StateBuilder
 from r2c_clouds.kube.decode import (
@@ -113,7 +114,9 @@ def load_snapshot(path: str | os.PathLike[str]) -> ClusterState:
         SnapshotError: the path is missing or empty, or a file or object in it cannot be read.
     """
     with gc_paused():  # decoded structs hold no cycles; see decode.gc_paused
-        return _load(os.fspath(path))
+        cluster = _load(os.fspath(path))
+    freeze_if_large(sum(cluster.object_counts().values()))
+    return cluster
 
 
 def _load(text: str) -> ClusterState:

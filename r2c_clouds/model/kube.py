@@ -13,6 +13,7 @@ Secret values are never kept: :class:`Secret` holds metadata, ``type`` and key n
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import msgspec
@@ -971,6 +972,12 @@ def parse_quantity(q: Quantity | None) -> float:
         return 0.0
     if isinstance(q, (int, float)):
         return float(q)
+    return _parse_text(q)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(q: str) -> float:
+    """A quantity's text, parsed once: a cluster repeats a few dozen of them ("100m", "128Mi")."""
     s = q.strip()
     if not s:
         raise ValueError("empty quantity")

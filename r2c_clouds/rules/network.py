@@ -8,9 +8,10 @@ number of objects.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from r2c_clouds.model import kube as k
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace, node_zone, pod_ref
@@ -63,9 +64,15 @@ def _selector_text(selector: dict[str, str]) -> str:
     return ",".join(f"{key}={v}" for key, v in sorted(selector.items()))
 
 
+def selector_index(cluster: ClusterState) -> SelectorIndex:
+    """The cluster's :class:`SelectorIndex`, built once and shared by every rule."""
+    return cluster.memo("r2c_clouds.rules.network:selector-index", SelectorIndex)
+
+
 class SelectorIndex:
-    """Pods by (namespace, label, value), built once per rule run, so matching a Service's
-    selector costs the size of its rarest label's pod list rather than a namespace scan."""
+    """Pods by (namespace, label, value), built once per scan (:func:`selector_index`), so
+    matching a Service's selector costs the size of its rarest label's pod list rather than a
+    namespace scan."""
 
     def __init__(self, cluster: ClusterState) -> None:
         self._by_label: dict[tuple[str, str, str], list[k.Pod]] = defaultdict(list)
@@ -201,7 +208,7 @@ def missing_readiness_probe(ctx: RuleContext) -> Iterator[Finding]:
     services: dict[ObjectRef, list[ObjectRef]] = defaultdict(list)
     lacking: dict[ObjectRef, set[str]] = defaultdict(set)
     sample: dict[ObjectRef, k.Pod] = {}
-    index = SelectorIndex(cluster)
+    index = selector_index(cluster)
     for ns, svcs in sorted(_services_by_namespace(cluster).items()):
         if is_system_namespace(ns):
             continue
@@ -446,7 +453,7 @@ def service_no_ready_endpoints(ctx: RuleContext) -> Iterator[Finding]:
     """Services with a selector and no ready address: no pod matches, or none of the matching pods is Ready."""
     cluster = ctx.cluster
     by_ingress = _ingresses_by_service(cluster)
-    index = SelectorIndex(cluster)
+    index = selector_index(cluster)
     for ns, svcs in sorted(_services_by_namespace(cluster).items()):
         for svc in svcs:
             counts = _endpoint_counts(cluster, svc)
@@ -775,9 +782,20 @@ _SPLIT = re.compile(r"[\s,;\"']+")
 _PREFER_CLOSE = frozenset({"PreferClose", "PreferSameZone", "PreferSameNode"})
 
 
-def _hosts(value: str, hosty: bool) -> Iterator[tuple[str, bool]]:
+@functools.lru_cache(maxsize=8192)
+def _hosts(value: str, hosty: bool) -> tuple[tuple[str, bool], ...]:
     """Host names in an env value or argument: ``(host, explicit)`` where explicit means a
-    scheme, a port or userinfo marked it as a host (a bare word alone is not enough)."""
+    scheme, a port or userinfo marked it as a host (a bare word alone is not enough).
+    Cached: the pods of one template repeat the same values."""
+    return tuple(_scan_hosts(value, hosty))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hosty(name: str) -> bool:
+    return bool(_HOSTY_ENV.search(name))
+
+
+def _scan_hosts(value: str, hosty: bool) -> Iterator[tuple[str, bool]]:
     for piece in _SPLIT.split(value.lower()):
         if not piece:
             continue
@@ -816,22 +834,40 @@ def _client_index(cluster: ClusterState) -> dict[tuple[str, str], list[k.Pod]]:
     is decided) whose env values or args name it."""
     out: dict[tuple[str, str], list[k.Pod]] = defaultdict(list)
     services = cluster.services_by_key
+    # The pods of one owner usually share their template: read a template once, and reuse
+    # it for every pod whose env, command and args compare equal (msgspec compares in C).
+    last: dict[tuple[str, object], tuple[list[object], frozenset[tuple[str, str]]]] = {}
     for pod in cluster.pods:
         if pod.status.phase not in ("Running", "Pending") or not pod.spec.node_name or not _is_live(pod):
             continue
         ns = pod.metadata.namespace or ""
-        found: set[tuple[str, str]] = set()
-        for c in (*pod.spec.init_containers, *pod.spec.containers):
-            values = [(e.value, bool(_HOSTY_ENV.search(e.name))) for e in c.env if e.value]
-            values += [(a, False) for a in (*c.command, *c.args)]
-            for value, hosty in values:
-                for host, explicit in _hosts(value, hosty):
-                    key = _service_from_host(host, ns, explicit)
-                    if key is not None and key in services:
-                        found.add(key)
+        spec = pod.spec
+        sig: list[object] = [(c.env, c.command, c.args) for c in spec.init_containers]
+        sig.extend((c.env, c.command, c.args) for c in spec.containers)
+        owner = (ns, cluster.owner_of(pod))
+        seen = last.get(owner)
+        if seen is not None and seen[0] == sig:
+            found = seen[1]
+        else:
+            found = _named_services(spec, ns, services)
+            last[owner] = (sig, found)
         for key in found:
             out[key].append(pod)
     return out
+
+
+def _named_services(spec: k.PodSpec, ns: str, services: Mapping[tuple[str, str], k.Service]) -> frozenset[tuple[str, str]]:
+    """The Services a pod's env values and args name."""
+    hits = set()
+    for c in (*spec.init_containers, *spec.containers):
+        values = [(e.value, _hosty(e.name)) for e in c.env if e.value]
+        values += [(a, False) for a in (*c.command, *c.args)]
+        for value, hosty in values:
+            for host, explicit in _hosts(value, hosty):
+                key = _service_from_host(host, ns, explicit)
+                if key is not None and key in services:
+                    hits.add(key)
+    return frozenset(hits)
 
 
 def _endpoint_zones(cluster: ClusterState, index: SelectorIndex, svc: k.Service) -> tuple[set[str], str]:
@@ -880,7 +916,7 @@ def cross_zone_traffic(ctx: RuleContext) -> Iterator[Finding]:
     if len([z for z in cluster.nodes_by_zone if z]) < 2:
         return
     clients_of = _client_index(cluster)
-    index = SelectorIndex(cluster)
+    index = selector_index(cluster)
     for key, clients in sorted(clients_of.items()):
         svc = cluster.services_by_key[key]
         if not svc.spec.selector or svc.spec.type == "ExternalName":

@@ -18,7 +18,7 @@ from r2c_clouds.model import kube as k
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace, selector_matches
 from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
 from r2c_clouds.rules._registry import RuleContext, rule
-from r2c_clouds.rules.network import SelectorIndex
+from r2c_clouds.rules.network import selector_index
 
 __all__ = ["log_context_missing", "metrics_pipeline", "no_metrics_pipeline", "no_red_metrics"]
 
@@ -190,7 +190,7 @@ def no_red_metrics(ctx: RuleContext) -> Iterator[Finding]:
         else:
             monitors[sm.metadata.namespace or ""].append(sm)
     pipeline = ", ".join(sorted({f"{label} ({ref})" for label, ref, _ in prom}))
-    index = SelectorIndex(cluster)
+    index = selector_index(cluster)
     for svc in cluster.services:
         ns = svc.metadata.namespace or ""
         if is_system_namespace(ns) or not svc.spec.selector or svc.spec.type == "ExternalName":
