@@ -396,11 +396,28 @@ class ClusterState:
         """Events about one object, oldest first."""
         return self.events_by_object.get((kind, namespace or "", name), ())
 
+    @cached_property
+    def pods_by_label(self) -> dict[tuple[str, str, str], tuple[k.Pod, ...]]:
+        """Pods by (namespace, label key, label value): selectors start from their rarest pair."""
+        out: dict[tuple[str, str, str], list[k.Pod]] = defaultdict(list)
+        for p in self.pods:
+            ns = p.metadata.namespace or ""
+            for key, value in p.metadata.labels.items():
+                out[(ns, key, value)].append(p)
+        return {key: tuple(v) for key, v in out.items()}
+
+    def _candidates(self, namespace: str | None, pairs: Mapping[str, str]) -> tuple[k.Pod, ...]:
+        ns = namespace or ""
+        if not pairs:
+            return self.pods_by_namespace.get(ns, ())
+        index = self.pods_by_label
+        return min((index.get((ns, key, v), ()) for key, v in pairs.items()), key=len)
+
     def pods_matching(self, namespace: str | None, selector: dict[str, str]) -> Iterator[k.Pod]:
         """Pods in a namespace whose labels include every ``selector`` pair (Service style)."""
         if not selector:
             return
-        for p in self.pods_by_namespace.get(namespace or "", ()):
+        for p in self._candidates(namespace, selector):
             labels = p.metadata.labels
             if all(labels.get(key) == v for key, v in selector.items()):
                 yield p
@@ -409,7 +426,9 @@ class ClusterState:
         self, namespace: str | None, selector: k.LabelSelector | None
     ) -> Iterator[k.Pod]:
         """Pods in a namespace matched by a LabelSelector (PDB, NetworkPolicy style)."""
-        for p in self.pods_by_namespace.get(namespace or "", ()):
+        if selector is None:
+            return
+        for p in self._candidates(namespace, selector.match_labels):
             if selector_matches(selector, p.metadata.labels):
                 yield p
 

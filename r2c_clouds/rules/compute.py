@@ -233,13 +233,27 @@ def no_priority_class(ctx: RuleContext) -> Iterator[Finding]:
 def no_pdb(ctx: RuleContext) -> Iterator[Finding]:
     """Deployments/StatefulSets with ``replicas >= 2`` that no PDB in their namespace selects."""
     pdbs_by_ns: dict[str, list[k.PodDisruptionBudget]] = defaultdict(list)
+    # a matchLabels selector matches only labels holding all its pairs: index it by one pair,
+    # so a workload looks at the PDBs that could select it, not at its namespace's every PDB
+    by_pair: dict[tuple[str, str, str], list[k.PodDisruptionBudget]] = defaultdict(list)
+    other: dict[str, list[k.PodDisruptionBudget]] = defaultdict(list)
     for pdb in ctx.cluster.pdbs:
-        pdbs_by_ns[pdb.metadata.namespace or ""].append(pdb)
+        ns = pdb.metadata.namespace or ""
+        pdbs_by_ns[ns].append(pdb)
+        sel = pdb.spec.selector
+        if sel is not None and sel.match_labels:
+            key, value = min(sel.match_labels.items())
+            by_pair[(ns, key, value)].append(pdb)
+        else:
+            other[ns].append(pdb)
     for w in _user_workloads(ctx.cluster):
         if w.ref.kind not in ("Deployment", "StatefulSet") or (w.replicas or 0) < 2:
             continue
         pdbs = pdbs_by_ns.get(w.namespace, [])
-        if any(selector_matches(p.spec.selector, w.labels) for p in pdbs):
+        candidates = [*other.get(w.namespace, ()), *(
+            p for key, value in w.labels.items() for p in by_pair.get((w.namespace, key, value), ())
+        )]
+        if any(selector_matches(p.spec.selector, w.labels) for p in candidates):
             continue
         yield ctx.finding(
             w.ref,

@@ -299,7 +299,7 @@ def test_list_kinds_pages_with_the_limit_asked(api: FakeApiServer, tmp_path: Pat
 def test_a_big_cluster_is_frozen_out_of_the_gc(
     api: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("r2c_clouds.kube.live.FREEZE_AT", 10)
+    monkeypatch.setattr("r2c_clouds._gc.FREEZE_AT", 10)
     before = gc.get_freeze_count()
     try:
         cluster = scan(api, tmp_path)

@@ -282,3 +282,24 @@ def test_kubectl_stderr_redirected_into_the_file_marks_kinds_forbidden() -> None
 
 def test_partial_list_without_stderr_has_no_not_checked_entries() -> None:
     assert load_snapshot(KUBECTL / "list-partial.json").not_checked == ()
+
+
+def test_a_big_snapshot_is_frozen_out_of_the_gc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Later collections must not walk a big cluster's objects again and again (the rules
+    allocate a lot): the loader freezes them, as the live reader does."""
+    import gc
+
+    from factories import pod
+
+    path = tmp_path / "pods.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod(f"p{i}") for i in range(12)]}))
+    monkeypatch.setattr("r2c_clouds._gc.FREEZE_AT", 10)
+    before = gc.get_freeze_count()
+    try:
+        cluster = load_snapshot(path)
+        assert gc.get_freeze_count() > before and len(cluster.pods) == 12
+    finally:
+        gc.unfreeze()
+    monkeypatch.setattr("r2c_clouds._gc.FREEZE_AT", 100)
+    load_snapshot(path)
+    assert gc.get_freeze_count() == before and gc.isenabled()
