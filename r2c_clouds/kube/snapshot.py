@@ -115,7 +115,8 @@ def load_snapshot(path: str | os.PathLike[str]) -> ClusterState:
     """
     with gc_paused():  # decoded structs hold no cycles; see decode.gc_paused
         cluster = _load(os.fspath(path))
-    freeze_if_large(sum(cluster.object_counts().values()))
+        # before the GC is back: else its first collection walks every object just decoded
+        freeze_if_large(sum(cluster.object_counts().values()))
     return cluster
 
 
