@@ -150,28 +150,26 @@ def pod_requests(spec: k.PodSpec) -> dict[str, float]:
     The sum of the app containers and of the sidecars (init containers with
     ``restartPolicy: Always``), or the peak while an init container runs (its request plus
     the sidecars started before it), whichever is larger, per resource. CPU in cores,
-    memory in bytes. Computed once per distinct set of container resources (the pods of a
-    template share one); the caller gets its own dict.
+    memory in bytes. The pods of one template share their resources, so a result is reused
+    while the same resources come again (see ``_RECENT``); the caller gets its own dict.
     """
-    key = (
-        tuple((tuple(c.resources.requests.items()), tuple(c.resources.limits.items()), None) for c in spec.containers),
-        tuple(
-            (tuple(c.resources.requests.items()), tuple(c.resources.limits.items()), c.restart_policy)
-            for c in spec.init_containers
-        ),
-    )
-    try:
-        hit = _REQUESTS.get(key)
-    except TypeError:  # an unhashable quantity (a malformed manifest): no caching
-        return _compute_requests(spec)
-    if hit is None:
-        if len(_REQUESTS) >= 4096:
-            _REQUESTS.clear()
-        hit = _REQUESTS[key] = _compute_requests(spec)
-    return dict(hit)
+    res = [c.resources for c in spec.containers]
+    init = [(c.resources, c.restart_policy) for c in spec.init_containers]
+    recent = _RECENT
+    for seen_res, seen_init, seen in recent:
+        if seen_res == res and seen_init == init:  # msgspec compares Structs in C
+            return dict(seen)
+    out = _compute_requests(spec)
+    recent.insert(0, (res, init, out))
+    del recent[_RECENT_SIZE:]
+    return dict(out)
 
 
-_REQUESTS: dict[object, dict[str, float]] = {}
+#: The last few distinct container resources seen, with their requests: pods come in runs of
+#: one template (a list is sorted by namespace and name), so a short most-recent list hits
+#: almost always, for the price of comparing a few Structs.
+_RECENT: list[tuple[list[k.ResourceRequirements], list[tuple[k.ResourceRequirements, str | None]], dict[str, float]]] = []
+_RECENT_SIZE = 8
 
 
 def _compute_requests(spec: k.PodSpec) -> dict[str, float]:
