@@ -836,24 +836,35 @@ def _client_index(cluster: ClusterState) -> dict[tuple[str, str], list[k.Pod]]:
     services = cluster.services_by_key
     # The pods of one owner usually share their template: read a template once, and reuse
     # it for every pod whose env, command and args compare equal (msgspec compares in C).
-    last: dict[tuple[str, object], tuple[list[object], frozenset[tuple[str, str]]]] = {}
+    last: dict[tuple[str, object], tuple[k.PodSpec, frozenset[tuple[str, str]]]] = {}
     for pod in cluster.pods:
         if pod.status.phase not in ("Running", "Pending") or not pod.spec.node_name or not _is_live(pod):
             continue
         ns = pod.metadata.namespace or ""
         spec = pod.spec
-        sig: list[object] = [(c.env, c.command, c.args) for c in spec.init_containers]
-        sig.extend((c.env, c.command, c.args) for c in spec.containers)
         owner = (ns, cluster.owner_of(pod))
         seen = last.get(owner)
-        if seen is not None and seen[0] == sig:
+        if seen is not None and _same_words(seen[0], spec):
             found = seen[1]
         else:
             found = _named_services(spec, ns, services)
-            last[owner] = (sig, found)
+            last[owner] = (spec, found)
         for key in found:
             out[key].append(pod)
     return out
+
+
+def _same_words(a: k.PodSpec, b: k.PodSpec) -> bool:
+    """Do two pods' containers carry the same env, command and args?"""
+    if len(a.containers) != len(b.containers) or len(a.init_containers) != len(b.init_containers):
+        return False
+    for x, y in zip(a.containers, b.containers):  # noqa: B905 - lengths checked above
+        if x.env != y.env or x.args != y.args or x.command != y.command:
+            return False
+    for x, y in zip(a.init_containers, b.init_containers):  # noqa: B905
+        if x.env != y.env or x.args != y.args or x.command != y.command:
+            return False
+    return True
 
 
 def _named_services(spec: k.PodSpec, ns: str, services: Mapping[tuple[str, str], k.Service]) -> frozenset[tuple[str, str]]:
