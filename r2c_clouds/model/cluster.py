@@ -234,6 +234,11 @@ class ClusterState:
         return {n.metadata.name: n for n in self.nodes}
 
     @cached_property
+    def zone_of_node(self) -> dict[str, str | None]:
+        """Each node's zone by node name (its topology labels read once)."""
+        return {n.metadata.name: node_zone(n) for n in self.nodes}
+
+    @cached_property
     def nodes_by_zone(self) -> dict[str | None, tuple[k.Node, ...]]:
         out: dict[str | None, list[k.Node]] = defaultdict(list)
         for n in self.nodes:

@@ -73,9 +73,15 @@ _MAX_RELATED = 20
 # =========================================================================== shared helpers
 
 
-def _workload_nodes(w: Workload) -> list[ObjectRef]:
-    names = sorted({p.spec.node_name for p in w.pods if p.spec.node_name})
-    return [ObjectRef("Node", None, n) for n in names[:_MAX_RELATED]]
+def _workload_nodes(cluster: ClusterState, w: Workload) -> list[ObjectRef]:
+    """The nodes a workload's pods run on (the first 20 by name), once per workload: several
+    rules relate their findings to them."""
+    cache: dict[int, list[ObjectRef]] = cluster.memo("r2c_clouds.rules.compute:workload-nodes", lambda _c: {})
+    found = cache.get(id(w))
+    if found is None:
+        names = sorted({p.spec.node_name for p in w.pods if p.spec.node_name})
+        found = cache[id(w)] = [ObjectRef("Node", None, n) for n in names[:_MAX_RELATED]]
+    return list(found)
 
 
 def _user_workloads(cluster: ClusterState) -> Iterator[Workload]:
@@ -148,7 +154,7 @@ def missing_requests(ctx: RuleContext) -> Iterator[Finding]:
             f"{w.ref} has {len(gaps)} container(s) without CPU/memory requests ({qos} QoS): "
             "the scheduler cannot reserve capacity for them and they are evicted first under pressure",
             evidence=evidence,
-            related=_workload_nodes(w),
+            related=_workload_nodes(ctx.cluster, w),
         )
 
 
@@ -180,7 +186,7 @@ def missing_memory_limit(ctx: RuleContext) -> Iterator[Finding]:
                 Evidence("kubernetes", str(w.ref), f"container {n}: resources.limits.memory not set")
                 for n in names
             ],
-            related=_workload_nodes(w),
+            related=_workload_nodes(ctx.cluster, w),
         )
 
 
@@ -211,7 +217,7 @@ def no_priority_class(ctx: RuleContext) -> Iterator[Finding]:
             f"{w.ref} sets no priorityClassName and no PriorityClass is globalDefault: "
             "its pods run at priority 0 and cannot preempt lower-value work",
             evidence=[Evidence("kubernetes", str(w.ref), "spec.template.spec.priorityClassName not set")],
-            related=_workload_nodes(w),
+            related=_workload_nodes(ctx.cluster, w),
         )
 
 

@@ -62,7 +62,12 @@ def _names(meta: k.ObjectMeta, template: k.PodTemplateSpec) -> list[str]:
 
 def metrics_pipeline(cluster: ClusterState) -> tuple[list[tuple[str, str, bool]], str | None]:
     """The metrics agents found, as ``(label, workload ref, scrapes Prometheus targets)``, and
-    the metrics-server workload ref if there is one."""
+    the metrics-server workload ref if there is one (read once per cluster: two rules ask)."""
+    found, metrics_server = cluster.memo("r2c_clouds.rules.observability:metrics-pipeline", _metrics_pipeline)
+    return list(found), metrics_server
+
+
+def _metrics_pipeline(cluster: ClusterState) -> tuple[list[tuple[str, str, bool]], str | None]:
     found: list[tuple[str, str, bool]] = []
     metrics_server: str | None = None
     for kind, meta, template in _workloads(cluster):

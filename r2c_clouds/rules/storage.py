@@ -420,9 +420,9 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
             continue
         ref = ObjectRef(kind, ns, meta.name)
         placed: dict[str, int] = defaultdict(int)
+        zone_of = cluster.zone_of_node
         for p in cluster.pods_by_owner.get((ns or "", kind, meta.name), ()):
-            node = cluster.nodes_by_name.get(p.spec.node_name or "")
-            z = node_zone(node) if node is not None else None
+            z = zone_of.get(p.spec.node_name or "")
             if z and p.status.phase == "Running":
                 placed[z] += 1
         where = ", ".join(f"{n} in {z}" for z, n in sorted(placed.items())) or "no running pod placed"
