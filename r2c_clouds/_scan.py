@@ -65,6 +65,7 @@ def scan(
     from r2c_clouds.checklist import build_checklist, unselected_rules
     from r2c_clouds.providers import cloud_checklist_items, gather_facts, make_provider
     from r2c_clouds.rules import REGISTRY, run_rules
+    from r2c_clouds.rules._registry import selected_rules
 
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -114,10 +115,7 @@ def scan(
             duration_s=round(time.perf_counter() - started, 4),
             skipped=dict(cluster.ignored),
         )
-        selected = [
-            spec for rid, (spec, _) in REGISTRY.items()
-            if (rules is None or rid in rules) and (loops is None or spec.loop.value in loops)
-        ]
+        selected = [spec for spec, _ in selected_rules(rules, loops)]
         return Report(
             cluster=cluster,
             facts=facts,

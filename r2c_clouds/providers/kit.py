@@ -88,6 +88,7 @@ __all__ = [
     "Workers",
     "attempt",
     "chunks",
+    "first_line",
 ]
 
 T = TypeVar("T")
@@ -157,7 +158,7 @@ class CallError(CallFailed):
     kind = "failed"
 
     def __init__(self, operation: str, status: int | None = None, code: str | None = None, message: str = "") -> None:
-        super().__init__(operation, _first_line(message))
+        super().__init__(operation, first_line(message))
         self.status = status
         self.code = code
 
@@ -167,9 +168,13 @@ class CallError(CallFailed):
         return f"{self.kind}: {self.operation} ({detail})" if detail else f"{self.kind}: {self.operation}"
 
 
-def _first_line(text: str, limit: int = 160) -> str:
-    line = next((ln.strip() for ln in str(text or "").splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+def first_line(value: object, limit: int | None = 160) -> str:
+    """The first non-blank line of a message (an exception's, or any text), cut at ``limit``
+    characters; for an exception with no message, its type's name."""
+    line = next((ln.strip() for ln in str(value or "").splitlines() if ln.strip()), "")
+    if not line and isinstance(value, BaseException):
+        return type(value).__name__
+    return line if limit is None or len(line) <= limit else line[: limit - 3] + "..."
 
 
 class Throttled(CallFailed):

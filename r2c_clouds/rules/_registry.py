@@ -31,7 +31,7 @@ from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.model.findings import Evidence, Finding, Loop, ObjectRef, Severity, finding_id
 
-__all__ = ["REGISTRY", "RuleContext", "RuleFunc", "RuleSpec", "rule", "run_rules"]
+__all__ = ["PLUGIN_ERRORS", "REGISTRY", "RuleContext", "RuleFunc", "RuleSpec", "rule", "run_rules", "selected_rules"]
 
 #: The cloud fact families a rule may need (attributes of CloudFacts).
 CLOUD_NEEDS = frozenset(
@@ -220,6 +220,17 @@ def _missing_pods(spec: RuleSpec, cluster: ClusterState) -> str | None:
     )
 
 
+def selected_rules(
+    rules: Sequence[str] | None = None, loops: Sequence[str] | None = None
+) -> list[tuple[RuleSpec, RuleFunc]]:
+    """The registered rules a scan limited by ``rules=`` (ids) and ``loops=`` runs, in
+    registration order (``None``: no limit)."""
+    return [
+        (spec, func) for rid, (spec, func) in REGISTRY.items()
+        if (rules is None or rid in rules) and (loops is None or spec.loop.value in loops)
+    ]
+
+
 def run_rules(
     cluster: ClusterState,
     facts: CloudFacts | None,
@@ -236,11 +247,8 @@ def run_rules(
     not_checked: list[NotChecked] = []
     for plugin, error in PLUGIN_ERRORS:
         not_checked.append(NotChecked(f"rules plugin {plugin}", f"cannot be loaded: {error}"))
-    for rid, (spec, func) in REGISTRY.items():
-        if rules is not None and rid not in rules:
-            continue
-        if loops is not None and spec.loop.value not in loops:
-            continue
+    for spec, func in selected_rules(rules, loops):
+        rid = spec.id
         missing = [kind for kind in spec.needs if not cluster.has(kind)]
         if missing:
             not_checked.append(NotChecked(rid, f"not captured: {', '.join(missing)}"))

@@ -52,7 +52,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from r2c_clouds.errors import BadInputError, CloudUnreachableError
-from r2c_clouds.providers.kit import CallCounter, CallError, Forbidden, Throttled
+from r2c_clouds.providers.kit import CallCounter, CallError, Forbidden, Throttled, first_line
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -203,10 +203,9 @@ def _check_body(response_dict: dict[str, Any], operation_model: Any, **_: Any) -
 
 
 def _no_credentials(exc: BaseException) -> CloudUnreachableError:
-    text = str(exc).strip()
     return CloudUnreachableError(
         "AWS: no credentials found (environment, shared config/SSO profile or instance role): "
-        f"{text.splitlines()[0] if text else type(exc).__name__}",
+        f"{first_line(exc, limit=None)}",
         remediation="set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
     )
 

@@ -57,7 +57,14 @@ from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 from r2c_clouds.errors import BadInputError, CloudUnreachableError
 from r2c_clouds.model.cloud import Provenance
 from r2c_clouds.providers.azure._arm import CREDENTIAL_KINDS, METRICS_HOSTS, arm_operation
-from r2c_clouds.providers.kit import CallCounter, CallError, CallFailed, Forbidden, Throttled
+from r2c_clouds.providers.kit import (
+    CallCounter,
+    CallError,
+    CallFailed,
+    Forbidden,
+    Throttled,
+    first_line,
+)
 
 __all__ = [
     "RETRY_DEFAULTS",
@@ -276,8 +283,7 @@ def translate(endpoint: str, *, missing_ok: bool = False) -> Iterator[None]:
             remediation="sign in with `az login`, or choose one with --azure-credential",
         ) from exc
     except (ServiceRequestError, ServiceResponseError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CloudUnreachableError(f"azure: cannot reach {endpoint}: {first}") from exc
+        raise CloudUnreachableError(f"azure: cannot reach {endpoint}: {first_line(exc, limit=None)}") from exc
     except HttpResponseError as exc:
         raise _failed(exc) from exc
     except (DeserializationError, UnicodeDecodeError, json.JSONDecodeError) as exc:

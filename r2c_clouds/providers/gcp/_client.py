@@ -54,7 +54,14 @@ from google.api_core import retry as gretry
 from google.api_core.client_options import ClientOptions
 
 from r2c_clouds.errors import CloudUnreachableError, R2CError
-from r2c_clouds.providers.kit import CallCounter, CallError, CallFailed, Forbidden, Throttled
+from r2c_clouds.providers.kit import (
+    CallCounter,
+    CallError,
+    CallFailed,
+    Forbidden,
+    Throttled,
+    first_line,
+)
 
 __all__ = ["MIN_ATTEMPT", "SCOPE", "TIMEOUT", "GcpClients", "resolve_credentials"]
 
@@ -277,8 +284,7 @@ class _Deadline:
 
 
 def _first(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return first_line(exc, limit=None)
 
 
 def _status_name(exc: gexc.GoogleAPICallError) -> str | None:
