@@ -101,14 +101,15 @@ def scan(
         findings = list(applied.kept)
         say("linking cause chains")
         findings, chains = link(findings, cluster, facts)
+        # rules left out by rules=/loops= did not run: the checklist must not read that as a pass.
+        # It is the whole cluster's readiness (its counts are the cluster's), scope or not.
+        checklist = build_checklist(
+            cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)], cloud_items=cloud_checklist_items
+        )
         suppressed = applied.suppressed
         if not cluster.scope.everything:
             findings, chains = within_scope(cluster, findings, chains)
             suppressed = tuple(s for s in suppressed if cluster.in_scope(s.finding.subject))
-        # rules left out by rules=/loops= did not run: the checklist must not read that as a pass
-        checklist = build_checklist(
-            cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)], cloud_items=cloud_checklist_items
-        )
         stats = Stats(
             objects=cluster.object_counts(),
             api_calls=dict(facts.api_calls) if facts is not None else {},
@@ -158,7 +159,13 @@ def within_scope(cluster: ClusterState, findings: list[Finding], chains: list[Ch
     chains that pass through one of them, whole (a NAT gateway saturated by a Service in
     scope stays, with its chain). Order is kept."""
     by_id = {f.id: f for f in findings}
-    own = {f.id for f in findings if cluster.in_scope(f.subject)}
+    # a finding is the scope's own when it is about an object in scope, or names one among
+    # its related objects (a NodePool finding about the workloads it hosts)
+    own = {
+        f.id for f in findings
+        if cluster.in_scope(f.subject)
+        or any(r.namespace is not None and cluster.in_scope(r) for r in f.related)
+    }
     kept_chains = [c for c in chains if own.intersection(c.path)]
     keep: set[str] = set()
     todo = [*own, *(fid for c in kept_chains for fid in c.path)]

@@ -591,6 +591,11 @@ def _cmd_snapshot(args: argparse.Namespace, progress: _Progress, stdout: IO[str]
     out = Path(args.output_file)
     if out.exists() and not out.is_dir():
         raise BadInputError(f"{out}: exists and is not a directory")
+    if (args.snapshot or args.demo) and (args.namespaces or args.selector):
+        raise BadInputError(
+            "-n/-l narrow what a live cluster is read from; a snapshot of --snapshot/--demo copies it whole "
+            "(scan it with -n/-l instead)"
+        )
     with progress.running("reading the cluster"):
         cluster = _load_cluster(args, progress)
         provider, why_none = make_provider(args.cloud, cluster, **_provider_options(args))
@@ -646,7 +651,9 @@ def _apply_config(parser: argparse.ArgumentParser, argv: list[str]) -> None:
     if path is None:
         return
     scan = _subparser(parser, "scan")
-    allowed = {a.dest: a for a in scan._actions if a.dest not in ("help", "config") and a.option_strings}
+    # scope (-n/-A/-l) is a question asked per run, not a setting of the pipeline
+    excluded = ("help", "config", "namespaces", "all_namespaces", "selector")
+    allowed = {a.dest: a for a in scan._actions if a.dest not in excluded and a.option_strings}
     scan.set_defaults(**load_config(path, allowed))
 
 

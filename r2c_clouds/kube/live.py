@@ -442,9 +442,10 @@ def list_kinds(
     """
     _check_timeout("timeout", timeout)
     _check_timeout("request_timeout", request_timeout, required=True)
+    checked = Scope(namespaces=namespaces).namespaces  # DNS labels, no duplicates, not empty
     session = _Session(api, server, request_timeout=request_timeout, timeout=timeout)
     try:
-        return _list_all(session, kinds, progress=progress, limit=limit, workers=workers, namespaces=namespaces)
+        return _list_all(session, kinds, progress=progress, limit=limit, workers=workers, namespaces=checked)
     finally:
         session.abort()
 
@@ -570,7 +571,11 @@ def _get_namespace(s: _Session, ki: KindInfo, name: str) -> KindResult:
         s.listed = True
         if exc.status == 404:
             raise ScopeError(f"namespace {name!r} not found on {s.server}") from None
-        return attrs.evolve(_failed(ki, exc, s.server, 1, 0), namespace=name)
+        res = attrs.evolve(_failed(ki, exc, s.server, 1, 0), namespace=name)
+        if exc.status == 403:  # RBAC answers 403 before it would say 404: a typo looks the same
+            res = attrs.evolve(res, reason=f"{res.reason} (is {name!r} spelled right? a namespace that "
+                               "does not exist is forbidden too for a user without cluster-wide access)")
+        return res
     except _Failure as exc:
         return attrs.evolve(_timed_out(s, ki, exc, 0, 0), namespace=name)
     s.listed = True

@@ -186,7 +186,9 @@ class ClusterState:
         scope = self.scope
         if scope.everything:
             return True
-        return scope.admits(ref.namespace, ref.kind, self._scope_labels(ref))
+        # a Namespace is in the namespace it names (its own labels answer -l)
+        namespace = ref.name if ref.kind == "Namespace" else ref.namespace
+        return scope.admits(namespace, ref.kind, self._scope_labels(ref))
 
     def _scope_labels(self, ref: ObjectRef) -> Iterator[dict[str, str]]:
         obj = self.object_of(ref)

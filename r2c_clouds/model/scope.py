@@ -32,9 +32,13 @@ _NAME = r"[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 _PREFIX = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*"
 _KEY_RE = re.compile(rf"(?:{_PREFIX}/)?{_NAME}")
 _VALUE_RE = re.compile(rf"(?:{_NAME})?")
-_SET_RE = re.compile(r"^(\S+?)\s+(in|notin)\s*\((.*)\)$", re.S)
-_EQ_RE = re.compile(r"^([^=!<>\s]+)\s*(==|=|!=)\s*(\S*)$")
-_CMP_RE = re.compile(r"^([^=!<>\s]+)\s*(<|>)\s*(\S+)$")
+# the API server's lexer skips only these as whitespace (not every Unicode space)
+_WS = " \t\r\n"
+_SET_RE = re.compile(r"^([^ \t\r\n]+?)[ \t\r\n]+(in|notin)[ \t\r\n]*\((.*)\)$", re.S)
+_EQ_RE = re.compile(r"^([^=!<> \t\r\n]+)[ \t\r\n]*(==|=|!=)[ \t\r\n]*([^ \t\r\n]*)$")
+_CMP_RE = re.compile(r"^([^=!<> \t\r\n]+)[ \t\r\n]*(<|>)[ \t\r\n]*([^ \t\r\n]+)$")
+_INT = re.compile(r"[+-]?[0-9]+")
+_INT64 = 2**63
 _DNS_1123_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 
 
@@ -58,12 +62,9 @@ class Requirement:
         if op in ("!=", "notin"):
             return self.key not in labels or labels[self.key] not in self.values
         value = labels.get(self.key)
-        if value is None:
-            return False
-        try:
-            have = int(value)
-        except ValueError:
-            return False
+        if value is None or not _INT.fullmatch(value) or not -_INT64 <= int(value) < _INT64:
+            return False  # Gt/Lt compare 64-bit integers; anything else does not match
+        have = int(value)
         bound = int(self.values[0])
         return have > bound if op == "gt" else have < bound
 
@@ -96,7 +97,7 @@ class Selector:
         """
         reqs = []
         for part in _split(text):
-            reqs.append(_requirement(part.strip(), text))
+            reqs.append(_requirement(part.strip(_WS), text))
         return cls(tuple(reqs))
 
     def matches(self, labels: Mapping[str, str]) -> bool:
@@ -109,7 +110,7 @@ class Selector:
 
 def _split(text: str) -> list[str]:
     """Split on the commas outside parentheses; no parts for an empty (or blank) selector."""
-    if not text.strip():
+    if not text.strip(_WS):
         return []
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
@@ -131,12 +132,11 @@ def _requirement(part: str, whole: str) -> Requirement:
     if not part:
         raise bad("an empty requirement (two commas, or a comma at an end)")
     if part.startswith("!"):
-        return Requirement(_key(part[1:].strip(), bad), "DoesNotExist")
+        return Requirement(_key(part[1:].strip(_WS), bad), "DoesNotExist")
     m = _SET_RE.match(part)
     if m:
-        values = [v.strip() for v in m.group(3).split(",")]
-        if values == [""]:
-            raise bad(f"{part!r}: {m.group(2)} needs at least one value")
+        # `key in ()` is the empty value, as the API server reads it
+        values = [v.strip(_WS) for v in m.group(3).split(",")]
         return Requirement(_key(m.group(1), bad), m.group(2), tuple(sorted({_value(v, bad) for v in values})))
     m = _EQ_RE.match(part)
     if m:
@@ -144,10 +144,11 @@ def _requirement(part: str, whole: str) -> Requirement:
         return Requirement(_key(m.group(1), bad), op, (_value(m.group(3), bad),))
     m = _CMP_RE.match(part)
     if m:
-        if not re.fullmatch(r"-?[0-9]+", m.group(3)):
-            raise bad(f"{part!r}: {m.group(2)} needs a whole number, not {m.group(3)!r}")
+        number = m.group(3)
+        if not number.isascii() or not number.isdigit() or int(number) >= _INT64:
+            raise bad(f"{part!r}: {m.group(2)} needs a whole number (a label value), not {number!r}")
         return Requirement(_key(m.group(1), bad), "gt" if m.group(2) == ">" else "lt", (m.group(3),))
-    if re.search(r"[\s=!<>()]", part):
+    if re.search(r"[ \t\r\n=!<>()]", part):
         raise bad(f"{part!r} is not KEY, !KEY, KEY=VALUE, KEY!=VALUE, KEY in (V,..) or KEY notin (V,..)")
     return Requirement(_key(part, bad), "Exists")
 
@@ -164,9 +165,11 @@ def _value(value: str, bad: Callable[[str], ScopeError]) -> str:
     return value
 
 
-def _namespaces(values: Iterable[str] | None) -> tuple[str, ...] | None:
+def _namespaces(values: Iterable[str] | str | None) -> tuple[str, ...] | None:
     if values is None:
         return None
+    if isinstance(values, str):  # one namespace, not its letters
+        values = [values]
     out = []
     for ns in values:
         if not isinstance(ns, str) or not _DNS_1123_LABEL.fullmatch(ns):
@@ -184,6 +187,8 @@ def _namespaces(values: Iterable[str] | None) -> tuple[str, ...] | None:
 def _selector(value: Selector | str | None) -> Selector | None:
     if value is None or isinstance(value, Selector):
         return value
+    if not isinstance(value, str):
+        raise ScopeError(f"label selector must be text such as 'app=web', not {value!r}")
     return Selector.parse(value)
 
 

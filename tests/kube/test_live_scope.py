@@ -160,3 +160,27 @@ def test_cli_scope_usage_errors(argv: list[str], says: str, capsys: pytest.Captu
     assert main(["scan", "--demo", "domino", *argv]) == 2
     err = capsys.readouterr().err
     assert says in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_misspelt_namespace_for_a_role_only_user_says_so(dev: tuple[FakeApiServer, Path]) -> None:
+    _, kubeconfig = dev
+    cluster = connect(kubeconfig=kubeconfig, namespaces=["shop", "shpo"])
+    (ns,) = [nc for nc in cluster.not_checked if nc.what == "Namespace"]
+    assert "is 'shpo' spelled right?" in ns.reason
+
+
+def test_list_kinds_checks_its_namespaces(tmp_path: Path) -> None:
+    from kubernetes import config as kconfig
+
+    from r2c_clouds.kube.kinds import KINDS_BY_NAME
+    from r2c_clouds.kube.live import list_kinds
+
+    with FakeApiServer(objects()) as api:
+        client = kconfig.new_client_from_config(config_file=str(api.write_kubeconfig(tmp_path / "kc")))
+        try:
+            (res,) = list_kinds(client, [KINDS_BY_NAME["Pod"]], server=api.url, namespaces=["shop", "shop"])
+            assert len(res.items or ()) == 13  # listed once
+            with pytest.raises(ScopeError, match="empty list"):
+                list_kinds(client, [KINDS_BY_NAME["Pod"]], server=api.url, namespaces=[])
+        finally:
+            client.close()
