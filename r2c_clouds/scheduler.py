@@ -28,6 +28,7 @@ host ports, pods' anti-affinity terms) live in :meth:`ClusterState.memo`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -462,7 +463,8 @@ def pod_volumes(cluster: ClusterState, facts: CloudFacts | None, pod: k.Pod) -> 
         cloud, origin, source = disk_zones(pv, facts)
         if terms or labels or cloud:
             pins.append(VolumePin(claim, pv.metadata.name, terms, labels, cloud, source, origin))
-    return PodVolumes(tuple(pins), tuple(dict.fromkeys(pod_level)), tuple(claims))
+    # the PreFilter stops at its first error, and so does its message
+    return PodVolumes(tuple(pins), tuple(pod_level[:1]), tuple(claims))
 
 
 def _zone_matches(node: k.Node, zones: Sequence[str]) -> bool:
@@ -510,7 +512,7 @@ def _scheduled(cluster: ClusterState) -> list[tuple[k.Pod, k.Node]]:
         out = []
         for p in c.pods:
             node = c.nodes_by_name.get(p.spec.node_name or "")
-            if node is not None and not is_terminated(p) and p.metadata.deletion_timestamp is None:
+            if node is not None and not is_terminated(p):  # terminating pods still count here
                 out.append((p, node))
         return out
 
@@ -581,9 +583,11 @@ def _inter_pod(cluster: ClusterState, pod: k.Pod) -> _InterPod | None:
             if _is_pod(other, pod):
                 continue
             labels = node.metadata.labels
-            for term in terms:
-                if term.topology_key in labels and _term_matches(cluster, term, pod, other):
-                    counts[(term.topology_key, labels[term.topology_key])] += 1
+            # an existing pod counts for the affinity terms only if it matches all of them
+            if terms and all(_term_matches(cluster, t, pod, other) for t in terms):
+                for term in terms:
+                    if term.topology_key in labels:
+                        counts[(term.topology_key, labels[term.topology_key])] += 1
             for term in anti_terms:
                 if term.topology_key in labels and _term_matches(cluster, term, pod, other):
                     anti_counts[(term.topology_key, labels[term.topology_key])] += 1
@@ -610,9 +614,9 @@ class _Spread:
 
     def check(self, node: k.Node) -> str | None:
         labels = node.metadata.labels
-        if any(key not in labels for key in self.keys):
-            return SPREAD_LABEL_MSG
-        for c, counts, minimum, self_match in self.constraints:
+        for c, counts, minimum, self_match in self.constraints:  # in order: label, then skew
+            if c.topology_key not in labels:
+                return SPREAD_LABEL_MSG
             skew = counts[labels[c.topology_key]] + (1 if self_match else 0) - minimum
             if skew > c.max_skew:
                 return SPREAD_MSG
@@ -639,10 +643,13 @@ def _spread(cluster: ClusterState, pod: k.Pod) -> _Spread | None:
         domains = {n.metadata.labels[c.topology_key] for n in counting}
         sel = _selector_with_keys(c.label_selector, c.match_label_keys, pod.metadata.labels)
         counts: Counter[str] = Counter(dict.fromkeys(domains, 0))
-        for other, node in _scheduled(cluster):
+        # an empty selector counts no pod (kube-scheduler 1.27-1.31 countPodsMatchSelector),
+        # though the pod still matches itself; terminating pods are not counted
+        empty = sel is not None and not sel.match_labels and not sel.match_expressions
+        for other, node in () if empty else _scheduled(cluster):
             if node.metadata.name not in names or (other.metadata.namespace or "") != ns or _is_pod(other, pod):
                 continue
-            if selector_matches(sel, other.metadata.labels):
+            if other.metadata.deletion_timestamp is None and selector_matches(sel, other.metadata.labels):
                 counts[node.metadata.labels[c.topology_key]] += 1
         minimum = min(counts.values()) if counts else 0
         if c.min_domains is not None and len(domains) < c.min_domains:
@@ -730,6 +737,12 @@ class Placement:
         return f"0/{total} nodes are available: {', '.join(parts)}."
 
 
+def _short(free: float, need: float) -> bool:
+    """``free < need`` as the scheduler's integer arithmetic decides it (milli-CPU, bytes):
+    0.3 - 0.2 CPU leaves room for 0.1, whatever floating point says."""
+    return free < need and not math.isclose(free, need, rel_tol=1e-9, abs_tol=1e-9)
+
+
 def _filter(
     pod: k.Pod,
     room: NodeRoom,
@@ -758,7 +771,7 @@ def _filter(
     if room.allocatable.get("pods") is not None and room.pod_count + 1 > room.allocatable["pods"]:
         short.append(TOO_MANY_PODS_MSG)
     for r, need in sorted(requests.items()):
-        if need > 0 and room.free(r) < need:
+        if need > 0 and _short(room.free(r), need):
             short.append(f"Insufficient {r}")
     if short:
         out.append(Failure(NODE_RESOURCES_FIT, tuple(short)))
@@ -774,10 +787,9 @@ def _filter(
 
 
 def place(cluster: ClusterState, facts: CloudFacts | None, pod: k.Pod) -> Placement:
-    """Run every filter for ``pod`` on every node of ``cluster``.
-
-    The pod's own place (if it has one) is not counted against it: its requests and ports
-    are not on any node, as for a pod the scheduler is placing.
+    """Run every filter for ``pod`` on every node of ``cluster``: for a pod not on a node yet
+    (a Pending, unscheduled pod). A pod that already has a ``nodeName`` is counted in its
+    node's room, so it would be judged against itself there.
     """
     requests = pod_requests(pod.spec)
     volumes = pod_volumes(cluster, facts, pod)

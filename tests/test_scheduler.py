@@ -212,6 +212,39 @@ CASES: dict[str, tuple[list[dict[str, Any]], str | None]] = {
          claiming("data-0")],
         "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.",
     ),
+    "NodeResourcesFit: exact fit in milli-CPU (0.3 - 0.2 leaves 0.1)": (
+        [node("n-a", cpu="300m"), running("a", "n-a"), running("b", "n-a"), pending("new")],
+        None,
+    ),
+    "InterPodAffinity: an existing pod counts only if it matches every affinity term": (
+        [node("n-a", "us-east-1a"), node("n-b", "us-east-1b"),
+         running("x", "n-a", labels={"app": "a"}), running("y", "n-a", labels={"tier": "db"}),
+         pending("new", affinity={"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+             {"topologyKey": ZONE, "labelSelector": {"matchLabels": {"app": "a"}}},
+             {"topologyKey": ZONE, "labelSelector": {"matchLabels": {"tier": "db"}}}]}})],
+        "0/2 nodes are available: 2 node(s) didn't match pod affinity rules.",
+    ),
+    "InterPodAffinity: a terminating pod still repels its anti-affinity peers": (
+        [node("n-a"), node("n-b", cpu="0.05"),
+         running("db-1", "n-a", labels={"app": "db"}) | {"metadata": meta("db-1", "shop", labels={"app": "db"},
+                                                                        deletionTimestamp="2026-11-25T09:00:00Z")},
+         pending("new", labels={"app": "db"}, affinity=anti(HOST, "db"))],
+        "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod anti-affinity rules.",
+    ),
+    "PodTopologySpread: an empty labelSelector counts no pod (1.27-1.31)": (
+        [node("n-a", "us-east-1a"), node("n-b", "us-east-1b", cpu="0.05"),
+         running("x-1", "n-a", labels={"app": "x"}), running("x-2", "n-a", labels={"app": "x"}),
+         pending("new", labels={"app": "x"}, topologySpreadConstraints=[
+             {"maxSkew": 1, "topologyKey": ZONE, "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {}}])],
+        None,  # n-a: 0 + 1 - 0 = 1
+    ),
+    "PodTopologySpread: constraints in order, the label then the skew of each": (
+        [node("n-a", "us-east-1a", labels={"rack": "r1"}), node("n-b", "us-east-1b", cpu="0.05", labels={"rack": "r2"}),
+         node("n-c", "us-east-1a"),
+         running("w-1", "n-a", labels={"app": "w"}), running("w-2", "n-a", labels={"app": "w"}),
+         pending("new", labels={"app": "w"}, topologySpreadConstraints=[*spread(ZONE, "w"), *spread("rack", "w")])],
+        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match pod topology spread constraints.",
+    ),
     "PodTopologySpread: maxSkew 1 over zones": (
         [*three_zones(), running("w-1", "n-a", labels={"app": "w"}), running("w-2", "n-b", labels={"app": "w"}), pending("new", labels={"app": "w"}, topologySpreadConstraints=spread(ZONE, "w"))],
         None,  # only n-c keeps the skew at 1

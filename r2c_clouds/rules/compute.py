@@ -36,6 +36,7 @@ from r2c_clouds.rules._workloads import (
 )
 from r2c_clouds.rules.storage import same_zone
 from r2c_clouds.scheduler import (
+    NODE_AFFINITY_MSG,
     TOO_MANY_PODS_MSG,
     VOLUME_BINDING,
     VOLUME_ZONE,
@@ -490,6 +491,7 @@ def _explain_unschedulable(ctx: RuleContext, a: Placement) -> Finding:
     if sched:
         last = sched[-1]
         total, theirs = parse_fit_message(last.message or "")
+        theirs = _prefiltered_as_affinity(theirs)
         if theirs:
             summary = f"the scheduler says {total_text(total, theirs)}"
             mine = a.histogram()
@@ -527,6 +529,21 @@ def _cloud_zone_why(cluster: ClusterState, a: Placement) -> str | None:
                 "it would not attach there (the PV names no zone the scheduler can see)"
             )
     return None
+
+
+#: How kube-scheduler reports the nodes NodeAffinity's PreFilter left out (a pod pinned by
+#: ``matchFields: metadata.name``, as every DaemonSet pod is): up to 1.30, then from 1.31.
+_PREFILTERED = ("node is filtered out by the prefilter result", "node(s) didn't satisfy plugin(s) [NodeAffinity]")
+
+
+def _prefiltered_as_affinity(counts: Counter[str]) -> Counter[str]:
+    """The scheduler's histogram with PreFilter-excluded nodes counted as the model counts
+    them (the NodeAffinity filter's own reason), so the two compare."""
+    if not any(r in counts for r in _PREFILTERED):
+        return counts
+    out = Counter({r: n for r, n in counts.items() if r not in _PREFILTERED})
+    out[NODE_AFFINITY_MSG] += sum(counts[r] for r in _PREFILTERED)
+    return out
 
 
 def total_text(total: int | None, counts: Counter[str]) -> str:

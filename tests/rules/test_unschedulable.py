@@ -347,3 +347,18 @@ def test_no_fragmentation_when_another_resource_is_truly_short() -> None:
     # 1.6 CPU free in total would fit 1.5 CPU, but 2Gi of memory cannot hold 3Gi anywhere.
     assert run(objs, "compute.fragmentation") == []
     assert "2 Insufficient cpu, 2 Insufficient memory" in one(run(objs, "compute.unschedulable"), "Pod/shop/report-0").message
+
+
+def test_a_daemonset_pods_prefilter_message_agrees_with_the_model() -> None:
+    """A DaemonSet pod is pinned by matchFields metadata.name: kube-scheduler's NodeAffinity
+    PreFilter drops the other nodes and says so in its own words (two wordings across
+    releases); the model counts them as NodeAffinity failures: the same verdict."""
+    pin = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-a"]}]}]}}}
+    for wording in ("2 node is filtered out by the prefilter result", "2 node(s) didn't satisfy plugin(s) [NodeAffinity]"):
+        msg = f"0/3 nodes are available: 1 Insufficient cpu, {wording}. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        objs = [node("node-a"), node("node-b"), node("node-c"), busy("big", "node-a", "3900m"),
+                pending("agent-x2k4q", cpu="500m", affinity=pin, sched_msg=msg), failed_scheduling("agent-x2k4q", msg)]
+        f = one(run(objs, "compute.unschedulable"), "Pod/shop/agent-x2k4q")
+        assert not [e for e in f.evidence if e.ref == "r2c scheduler model"], wording
+        assert "reading of the current state differs" not in f.message
