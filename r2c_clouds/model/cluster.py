@@ -17,7 +17,7 @@ from r2c_clouds.model.scope import WORKLOAD_KINDS, Scope, Selector
 
 _T = TypeVar("_T")
 
-__all__ = ["KIND_FIELDS", "ZONE_LABELS", "ClusterState", "Scope", "Selector", "node_zone", "pod_ref", "selector_matches", "skipped_summary"]
+__all__ = ["KIND_FIELDS", "ZONE_LABELS", "ClusterState", "PodStates", "Scope", "Selector", "node_zone", "pod_ref", "selector_matches", "skipped_summary"]
 
 #: The ClusterState attribute holding each kind's objects, in the order kinds are read
 #: (the live reader and the snapshot loader work from r2c_clouds.kube.kinds, whose rows
@@ -90,6 +90,66 @@ def selector_matches(selector: k.LabelSelector | None, labels: dict[str, str]) -
 
 def _key(meta: k.ObjectMeta) -> tuple[str, str]:
     return (meta.namespace or "", meta.name)
+
+
+_TERMINAL = ("Succeeded", "Failed")
+
+
+@frozen
+class PodStates:
+    """Pods by the state per-pod rules look for (each list in the cluster's pod order).
+
+    Args:
+        pending_unplaced: Pending, no node, not being deleted (waiting for the scheduler).
+        pending_placed: Pending on a node (attaching volumes, pulling images...).
+        running_not_ready: Running without the Ready condition True, not being deleted.
+        waiting: a container (init or app) in a waiting state with a reason.
+        with_claims: not finished, mounting at least one PersistentVolumeClaim.
+    """
+
+    pending_unplaced: tuple[k.Pod, ...]
+    pending_placed: tuple[k.Pod, ...]
+    running_not_ready: tuple[k.Pod, ...]
+    waiting: tuple[k.Pod, ...]
+    with_claims: tuple[k.Pod, ...]
+
+    @classmethod
+    def of(cls, pods: Iterable[k.Pod]) -> PodStates:
+        unplaced: list[k.Pod] = []
+        placed: list[k.Pod] = []
+        not_ready: list[k.Pod] = []
+        waiting: list[k.Pod] = []
+        claims: list[k.Pod] = []
+        # plain loops: this runs once per pod of the cluster, before any rule
+        for p in pods:
+            st = p.status
+            phase = st.phase
+            if phase == "Pending":
+                if p.spec.node_name:
+                    placed.append(p)
+                elif p.metadata.deletion_timestamp is None:
+                    unplaced.append(p)
+            elif phase == "Running" and p.metadata.deletion_timestamp is None:
+                for c in st.conditions:
+                    if c.type == "Ready" and c.status == "True":
+                        break
+                else:
+                    not_ready.append(p)
+            for statuses in (st.container_statuses, st.init_container_statuses):
+                for cs in statuses:
+                    w = cs.state.waiting
+                    if w is not None and w.reason:
+                        waiting.append(p)
+                        break
+                else:
+                    continue
+                break
+            if phase not in _TERMINAL:
+                for v in p.spec.volumes:
+                    if v.persistent_volume_claim is not None:
+                        claims.append(p)
+                        break
+        return cls(tuple(unplaced), tuple(placed), tuple(not_ready), tuple(waiting), tuple(claims))
 
 
 @frozen
@@ -402,6 +462,12 @@ class ClusterState:
     def events_for(self, kind: str, namespace: str | None, name: str) -> tuple[k.Event, ...]:
         """Events about one object, oldest first."""
         return self.events_by_object.get((kind, namespace or "", name), ())
+
+    @cached_property
+    def pods_in_state(self) -> PodStates:
+        """The pods sorted, in one pass, into the few states per-pod rules look for, so each
+        rule walks its own few pods rather than all of them."""
+        return PodStates.of(self.pods)
 
     @cached_property
     def pods_by_label(self) -> dict[tuple[str, str, str], tuple[k.Pod, ...]]:

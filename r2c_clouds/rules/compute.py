@@ -403,9 +403,7 @@ _AUTOSCALER_REASONS = frozenset({"TriggeredScaleUp", "NotTriggerScaleUp", "Faile
 
 
 def _pending_unscheduled(cluster: ClusterState) -> Iterator[k.Pod]:
-    for p in cluster.pods:
-        if p.status.phase != "Pending" or p.spec.node_name or p.metadata.deletion_timestamp:
-            continue
+    for p in cluster.pods_in_state.pending_unplaced:
         cond = _condition(p, "PodScheduled")
         failed = any(e.reason == "FailedScheduling" for e in _pod_events(cluster, p))
         if (cond is not None and cond.status == "False" and cond.reason == "Unschedulable") or failed:
@@ -634,15 +632,14 @@ def _decisive(text: str, limit: int = 240) -> str:
 def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
     """Pods that were scheduled but stay Pending because a volume cannot attach or mount."""
     cluster = ctx.cluster
-    for pod in cluster.pods:
-        if pod.status.phase != "Pending" or not pod.spec.node_name:
-            continue
+    for pod in cluster.pods_in_state.pending_placed:
         events = [e for e in _pod_events(cluster, pod) if e.reason in ("FailedAttachVolume", "FailedMount")]
         if not events:
             continue
         ref = pod_ref(pod)
         ns = pod.metadata.namespace
-        node = cluster.nodes_by_name.get(pod.spec.node_name)
+        node_name = pod.spec.node_name or ""  # pending_placed pods have one
+        node = cluster.nodes_by_name.get(node_name)
         nzone = node_zone(node) if node is not None else None
         attach = [e for e in events if e.reason == "FailedAttachVolume"]
         last = (attach or events)[-1]
@@ -658,7 +655,7 @@ def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
             if zones and nzone and nzone not in zones and not any(nzone.endswith(f"-{z}") for z in zones):
                 zone_notes.append(f"PersistentVolume/{pin.pv} is in {', '.join(zones)}")
         evidence.extend(_pin_evidence(pod, volumes))
-        where = f"node {pod.spec.node_name}" + (f" ({nzone})" if nzone else "")
+        where = f"node {node_name}" + (f" ({nzone})" if nzone else "")
         what = "cannot attach its volume" if attach else "cannot mount its volume"
         message = f"{ref} was scheduled on {where} but is stuck Pending: it {what}"
         if hint:
@@ -667,7 +664,7 @@ def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
             message += f"; {'; '.join(zone_notes)} while the node is in {nzone}"
         message += f". Last {last.reason}: {_decisive(text)}"
         related = [ObjectRef("PersistentVolumeClaim", ns, c) for c in volumes.claims]
-        related.append(ObjectRef("Node", None, pod.spec.node_name))
+        related.append(ObjectRef("Node", None, node_name))
         yield ctx.finding(ref, message, evidence=evidence, related=related, key="attach", time=last.time)
 
 
@@ -1091,7 +1088,7 @@ def _pull_cause(text: str) -> str:
 def image_pull_backoff(ctx: RuleContext) -> Iterator[Finding]:
     """Pods whose containers wait in ImagePullBackOff/ErrImagePull, with the kubelet's reason."""
     cluster = ctx.cluster
-    for pod in cluster.pods:
+    for pod in cluster.pods_in_state.waiting:
         waiting = [
             cs
             for cs in (*pod.status.init_container_statuses, *pod.status.container_statuses)

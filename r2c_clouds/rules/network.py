@@ -75,18 +75,15 @@ class SelectorIndex:
     namespace scan."""
 
     def __init__(self, cluster: ClusterState) -> None:
-        self._by_label: dict[tuple[str, str, str], list[k.Pod]] = defaultdict(list)
-        for p in cluster.pods:
-            ns = p.metadata.namespace or ""
-            for key, value in p.metadata.labels.items():
-                self._by_label[(ns, key, value)].append(p)
+        self._cluster = cluster
 
     def pods(self, namespace: str | None, selector: dict[str, str]) -> list[k.Pod]:
         """Pods whose labels include every ``selector`` pair (an empty selector selects none)."""
         if not selector:
             return []
         ns = namespace or ""
-        lists = [self._by_label.get((ns, key, v), []) for key, v in selector.items()]
+        index = self._cluster.pods_by_label
+        lists = [index.get((ns, key, v), ()) for key, v in selector.items()]
         smallest = min(lists, key=len)
         if len(lists) == 1:
             return list(smallest)
@@ -519,9 +516,7 @@ def readiness_failing(ctx: RuleContext) -> Iterator[Finding]:
     cluster = ctx.cluster
     svcs_by_ns = _services_by_namespace(cluster) if cluster.has("Service") else {}
     selecting: dict[str, dict[str, list[ObjectRef]]] = {}  # ns -> pod -> services (lazy per ns)
-    for pod in cluster.pods:
-        if pod.status.phase != "Running" or _is_ready(pod) or not _is_live(pod):
-            continue
+    for pod in cluster.pods_in_state.running_not_ready:
         ns, name = pod.metadata.namespace, pod.metadata.name
         failures = [
             e for e in cluster.events_for("Pod", ns, name)

@@ -211,9 +211,7 @@ def zone_conflict(ctx: RuleContext) -> Iterator[Finding]:
     schedulable = _schedulable_zones(cluster)
     # PVC (ns, name) -> pods mounting it (one pass over pods)
     users: dict[tuple[str, str], list[k.Pod]] = defaultdict(list)
-    for pod in cluster.pods:
-        if pod.status.phase in ("Succeeded", "Failed"):
-            continue
+    for pod in cluster.pods_in_state.with_claims:
         for claim in _claims(pod.spec):
             users[(pod.metadata.namespace or "", claim)].append(pod)
     for (ns, claim), pods in sorted(users.items()):
