@@ -330,18 +330,36 @@ class ClusterState:
     def pods_by_owner(self) -> dict[tuple[str, str, str], tuple[k.Pod, ...]]:
         """Pods by (namespace, owner kind, owner name), with ReplicaSets resolved to their
         Deployment (``api-7d9f8b6c5`` → Deployment ``api``) when that Deployment exists."""
-        deployments = {_key(d.metadata) for d in self.deployments}
-        out: dict[tuple[str, str, str], list[k.Pod]] = defaultdict(list)
+        return self._ownership[1]
+
+    @cached_property
+    def _ownership(
+        self,
+    ) -> tuple[dict[int, ObjectRef | None], dict[tuple[str, str, str], tuple[k.Pod, ...]]]:
+        """One pass over the pods: each pod's owner (its first owner reference, resolved)
+        and the pods of every owner. One ObjectRef per owner, shared by its pods."""
+        deployments = self._deployment_keys
+        refs: dict[tuple[str, str, str], ObjectRef] = {}
+        owners: dict[int, ObjectRef | None] = {}
+        by_owner: dict[tuple[str, str, str], list[k.Pod]] = defaultdict(list)
         for p in self.pods:
-            ns = p.metadata.namespace or ""
-            for ref in p.metadata.owner_references:
+            raw_ns = p.metadata.namespace
+            ns = raw_ns or ""
+            first: ObjectRef | None = None
+            for i, ref in enumerate(p.metadata.owner_references):
                 kind, name = ref.kind, ref.name
                 if kind == "ReplicaSet" and "-" in name:
                     dep = name.rsplit("-", 1)[0]
                     if (ns, dep) in deployments:
                         kind, name = "Deployment", dep
-                out[(ns, kind, name)].append(p)
-        return {key: tuple(v) for key, v in out.items()}
+                key = (ns, kind, name)
+                by_owner[key].append(p)
+                if i == 0:
+                    first = refs.get(key)
+                    if first is None:
+                        first = refs[key] = ObjectRef(kind, raw_ns, name)
+            owners[id(p)] = first
+        return owners, {key: tuple(v) for key, v in by_owner.items()}
 
     def memo(self, key: str, build: Callable[[ClusterState], _T]) -> _T:
         """Compute a derived view once per ClusterState and keep it (e.g. the workload list
@@ -357,7 +375,7 @@ class ClusterState:
 
     @cached_property
     def _owners(self) -> dict[int, ObjectRef | None]:
-        return {id(p): self._owner_of(p) for p in self.pods}
+        return self._ownership[0]
 
     def owner_of(self, pod: k.Pod) -> ObjectRef | None:
         """The workload that owns a pod (Deployment, StatefulSet, DaemonSet, Job...)."""
