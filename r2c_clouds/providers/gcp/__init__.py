@@ -195,6 +195,16 @@ class GcpProvider(CloudProvider):
         except NotFound as exc:
             raise BadInputError(f"gcp: GKE cluster {self.cluster_path} not found") from exc
 
+    def node_identity(self, configured: str | None) -> str:
+        """The Google service account a node pool's nodes run as: the one configured, else
+        (unset or ``default``) the project's Compute Engine default service account, named by
+        its e-mail when the project number may be read. Node pools and registry access name
+        it the same way, so their facts join."""
+        if configured and configured != "default":
+            return configured
+        number = self.project_number()
+        return f"{number}-compute@developer.gserviceaccount.com" if number else "the Compute Engine default service account"
+
     def project_number(self, project: str | None = None) -> str | None:
         """A project's number (``resourcemanager.projects.get``, once per project);
         ``None`` when it may not be read."""

@@ -30,20 +30,11 @@ def answer(provider: GcpProvider, questions: ComputeQuestions) -> ComputeAnswer:
     cluster = attempt("node_pools", not_checked, provider.cluster)
     if cluster is None:
         return ComputeAnswer(not_checked=tuple(not_checked))
-    default_identity = None
     pools = []
     for np in cluster.node_pools:
-        sa = np.config.service_account
-        if not sa or sa == "default":
-            default_identity = default_identity or _default_sa(provider)
-            sa = default_identity
+        sa = provider.node_identity(np.config.service_account)
         pools.append(node_pool(provider.cluster_path, list(cluster.locations), np, sa))
     return ComputeAnswer(node_pools=tuple(sorted(pools, key=lambda p: p.name)), not_checked=tuple(not_checked))
-
-
-def _default_sa(provider: GcpProvider) -> str:
-    number = provider.project_number()
-    return f"{number}-compute@developer.gserviceaccount.com" if number else "default"
 
 
 def _enum_name(value: Any) -> str:

@@ -173,13 +173,6 @@ def repository_of(image: str) -> tuple[str, str] | None:
     return None
 
 
-def _node_identity(provider: GcpProvider, configured: str) -> str:
-    if configured and configured != "default":
-        return configured
-    number = provider.project_number()
-    return f"{number}-compute@developer.gserviceaccount.com" if number else "the Compute Engine default service account"
-
-
 def _registry_access(
     provider: GcpProvider, cluster: Any, questions: IdentityQuestions, not_checked: list[NotChecked]
 ) -> tuple[RegistryAccess, ...]:
@@ -190,7 +183,7 @@ def _registry_access(
             repos_by_host[found[0]].add(found[1])
     if not repos_by_host:
         return ()
-    pools = [(np.name, _node_identity(provider, np.config.service_account)) for np in cluster.node_pools]
+    pools = [(np.name, provider.node_identity(np.config.service_account)) for np in cluster.node_pools]
     repos = sorted({r for rs in repos_by_host.values() for r in rs})
     projects = sorted({r.split("/")[1] for r in repos})
     try:

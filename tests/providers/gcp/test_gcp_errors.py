@@ -284,3 +284,18 @@ def test_a_not_found_list_or_parent_is_not_checked(gcp: GcpWorld, gke: Any, op: 
     ans = getattr(p, loop)(questions)
     reasons = _reasons(ans)
     assert reasons.get(what, "").startswith(f"failed: {op} (HTTP 404 NOT_FOUND: "), reasons
+
+
+def test_the_default_node_identity_is_named_alike_when_the_project_number_is_hidden(gcp: GcpWorld, gke: Any) -> None:
+    """The batch pool runs as the Compute Engine default service account ("default"). With
+    resourcemanager.projects.get denied its e-mail cannot be built: the node pool and the
+    registry-access facts must still name that identity the same way, so they join."""
+    from r2c_clouds.loops import compute_questions
+
+    gcp.fail("resourcemanager.projects.get", 403)
+    p = provider(gcp)
+    pools = {np.name: np.node_identity for np in p.compute(compute_questions(gke)).node_pools}
+    access = {ra.node_pool: ra.principal for ra in p.identity(identity_questions(gke)).registry_access}
+    assert pools["batch-pool"] == "the Compute Engine default service account"
+    assert access and access.get("batch-pool", pools["batch-pool"]) == pools["batch-pool"]
+    assert all(access[name] == identity for name, identity in pools.items() if name in access)
