@@ -110,7 +110,6 @@ RULE_COUNTS: dict[str, tuple[str, str]] = {
     "observability.no-red-metrics": ("Services", "lack RED metrics"),
 }
 
-_SOURCE = SOURCE
 
 
 def _user(ns: str | None) -> bool:
@@ -148,10 +147,6 @@ _TOTALS: dict[str, Callable[[ClusterState], int | None]] = {
 
 def count_text(rule: str, found: Sequence[Finding], cluster: ClusterState) -> str:
     """``"2 of 14 workloads have static cloud credentials"``: a rule's findings in words."""
-    return _count_text(rule, found, cluster)
-
-
-def _count_text(rule: str, found: Sequence[Finding], cluster: ClusterState) -> str:
     noun, phrase = RULE_COUNTS.get(rule, ("objects", "have findings"))
     n = len({f.subject for f in found})
     if noun == "cluster":
@@ -161,9 +156,6 @@ def _count_text(rule: str, found: Sequence[Finding], cluster: ClusterState) -> s
     if total is not None and total >= n:
         return f"{n if n else 'none'} of {total} {noun} {phrase}"
     return f"{n} {noun} {phrase}"
-
-
-_ids = finding_ids
 
 
 def _sub_status(
@@ -176,13 +168,13 @@ def _sub_status(
     checked = [r for r in sub.rules if r not in skipped]
     for r in sub.rules:
         if r in skipped:
-            evidence.append(Evidence(_SOURCE, r, f"not checked: {skipped[r]}"))
+            evidence.append(Evidence(SOURCE, r, f"not checked: {skipped[r]}"))
             continue
         found = by_rule.get(r, [])
-        detail = _count_text(r, found, cluster)
+        detail = count_text(r, found, cluster)
         if found:
-            detail += f" ({_ids(found)})"
-        evidence.append(Evidence(_SOURCE, r, detail))
+            detail += f" ({finding_ids(found)})"
+        evidence.append(Evidence(SOURCE, r, detail))
     if not checked:
         return Status.NOT_CHECKED, evidence
     found = [f for r in checked for f in by_rule.get(r, [])]
@@ -279,6 +271,6 @@ def build_checklist(
             )
         )
     if cloud_items is not None:
-        ctx = ChecklistContext(cluster, facts, by_rule, skipped, counter=lambda rule, found: _count_text(rule, found, cluster))
+        ctx = ChecklistContext(cluster, facts, by_rule, skipped, counter=lambda rule, found: count_text(rule, found, cluster))
         items.extend(cloud_items(ctx))
     return items
