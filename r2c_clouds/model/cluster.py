@@ -504,14 +504,15 @@ class ClusterState:
         index = self.pods_by_label
         return min((index.get((ns, key, v), ()) for key, v in pairs.items()), key=len)
 
-    def pods_matching(self, namespace: str | None, selector: dict[str, str]) -> Iterator[k.Pod]:
-        """Pods in a namespace whose labels include every ``selector`` pair (Service style)."""
+    def pods_matching(self, namespace: str | None, selector: dict[str, str]) -> list[k.Pod]:
+        """Pods in a namespace whose labels include every ``selector`` pair (Service style;
+        an empty selector selects none), from the selector's rarest pair in the label index."""
         if not selector:
-            return
-        for p in self._candidates(namespace, selector):
-            labels = p.metadata.labels
-            if all(labels.get(key) == v for key, v in selector.items()):
-                yield p
+            return []
+        candidates = self._candidates(namespace, selector)
+        if len(selector) == 1:
+            return list(candidates)
+        return [p for p in candidates if all(p.metadata.labels.get(key) == v for key, v in selector.items())]
 
     def pods_selected(
         self, namespace: str | None, selector: k.LabelSelector | None

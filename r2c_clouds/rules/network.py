@@ -70,24 +70,16 @@ def selector_index(cluster: ClusterState) -> SelectorIndex:
 
 
 class SelectorIndex:
-    """Pods by (namespace, label, value), built once per scan (:func:`selector_index`), so
-    matching a Service's selector costs the size of its rarest label's pod list rather than a
-    namespace scan."""
+    """Selects pods by a Service's selector through the cluster's label index
+    (:meth:`ClusterState.pods_matching`): the cost of its rarest label's pod list rather than
+    a namespace scan."""
 
     def __init__(self, cluster: ClusterState) -> None:
         self._cluster = cluster
 
     def pods(self, namespace: str | None, selector: dict[str, str]) -> list[k.Pod]:
         """Pods whose labels include every ``selector`` pair (an empty selector selects none)."""
-        if not selector:
-            return []
-        ns = namespace or ""
-        index = self._cluster.pods_by_label
-        lists = [index.get((ns, key, v), ()) for key, v in selector.items()]
-        smallest = min(lists, key=len)
-        if len(lists) == 1:
-            return list(smallest)
-        return [p for p in smallest if all(p.metadata.labels.get(key) == v for key, v in selector.items())]
+        return self._cluster.pods_matching(namespace, selector)
 
 
 def _selected_pods(index: SelectorIndex, svc: k.Service) -> list[k.Pod]:
