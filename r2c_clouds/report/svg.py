@@ -120,7 +120,8 @@ def chain_layout(chain: Chain, by_id: Mapping[str, Finding]) -> ChainLayout:
     present = set(ids)
     edges = [(i, c) for i in ids for c in by_id[i].caused_by if c in present and c != i]
     cols = _columns(ids, edges, chain.symptom)
-    roots = set(chain.root_causes) | {i for i in ids if not any(p == i for p, _ in edges)}
+    has_cause = {parent for parent, _ in edges}
+    roots = set(chain.root_causes) | {i for i in ids if i not in has_cause}
     # rows: within each (lane, column), in path order
     stack: dict[tuple[Loop, int], int] = defaultdict(int)
     slot: dict[str, int] = {}
