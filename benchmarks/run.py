@@ -112,6 +112,9 @@ def _child(mode: str, arg: str, cap: int) -> dict[str, Any]:
     if mode == "bytes":
         return _bytes_only(arg)
 
+    if mode == "decode":
+        return _decode_only(arg)
+
     if mode == "models":
         from kubernetes import client
 
@@ -137,6 +140,40 @@ def _child(mode: str, arg: str, cap: int) -> dict[str, Any]:
         return {"seconds": seconds, "base": base, "peak": _peak(), "pods": len(items)}
 
     raise SystemExit(f"unknown child mode {mode!r}")
+
+
+def _decode_only(arg: str) -> dict[str, Any]:
+    """The other floor: the same pages, already in memory, only decoded (by the decoder
+    ``connect()`` uses, one page after another, the objects kept, the GC paused as
+    ``connect()`` pauses it); and the same pages through ``orjson.loads`` (GC off) into dicts."""
+    import gc
+
+    import orjson
+    from generate import list_pages
+
+    from r2c_clouds.kube.decode import decode_page
+    from r2c_clouds.kube.kinds import KINDS_BY_NAME
+
+    nodes, seed = (int(x) for x in arg.split(":"))
+    pages = list_pages(nodes, seed=seed)
+    by_plural = {ki.plural: ki for ki in KINDS_BY_NAME.values()}
+    base = _rss()
+    gc.disable()
+    kept: list[Any] = []
+    t0 = time.perf_counter()
+    for plural, bodies in pages.items():
+        ki = by_plural[plural]
+        for body in bodies:
+            kept.extend(decode_page(body, ki, plural).items)
+    seconds = time.perf_counter() - t0
+    peak = _peak()
+    del kept
+    t0 = time.perf_counter()
+    dicts = [orjson.loads(body) for bodies in pages.values() for body in bodies]
+    orjson_seconds = time.perf_counter() - t0
+    del dicts
+    return {"seconds": seconds, "orjson_seconds": orjson_seconds, "base": base, "peak": peak,
+            "bytes": sum(len(b) for bodies in pages.values() for b in bodies)}
 
 
 def _bytes_only(url: str) -> dict[str, Any]:
@@ -335,13 +372,16 @@ def bench_live(sizes: list[int], seed: int, cap: int, repeat: int) -> list[dict[
                 floor = _run_child("bytes", url, repeat=repeat)
                 print(f"  the same pages received and dropped: {floor['bytes'] / MIB:,.0f} MiB in "
                       f"{floor['seconds']:.2f} s", flush=True)
+                decoded = _run_child("decode", f"{nodes}:{seed}", repeat=repeat)
+                print(f"  the same pages decoded from memory: {decoded['seconds']:.2f} s "
+                      f"(orjson.loads, GC off: {decoded['orjson_seconds']:.2f} s)", flush=True)
                 models = _run_child("models", url, cap=cap, repeat=repeat)
                 print(f"  models: {models['pods']:,} pods in {models['seconds']:.2f} s, "
                       f"peak growth {_mib(models['growth'])}", flush=True)
         finally:
             server.terminate()
             server.wait(timeout=30)
-        rows.append({"nodes": nodes, "connect": conn, "bytes": floor, "models": models})
+        rows.append({"nodes": nodes, "connect": conn, "bytes": floor, "decode": decoded, "models": models})
     return rows
 
 
@@ -407,20 +447,24 @@ def report(scan_rows: list[dict[str, Any]], live_rows: list[dict[str, Any]]) -> 
     if live_rows:
         out.append("### (b) Live listing against a static pre-paginated API server (pages of 500)\n")
         out.append("| nodes | `connect()`: pods | time | pods/s | peak growth | bytes only: MiB | time "
-                   "| connect / bytes only | models: pods | time | pods/s | peak growth | speed-up (pods/s) |")
-        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                   "| connect / bytes only | decode only (orjson, GC off) | decode only / bytes only "
+                   "| models: pods | time | pods/s | peak growth | speed-up (pods/s) |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in live_rows:
-            c, b, m = row["connect"], row["bytes"], row["models"]
+            c, b, m, d = row["connect"], row["bytes"], row["models"], row["decode"]
             crate, mrate = c["pods"] / c["seconds"], m["pods"] / m["seconds"]
             out.append(
                 f"| {row['nodes']:,} | {c['pods']:,} | {c['seconds']:.2f} s | {crate:,.0f} | {_mib(c['growth'])} "
                 f"| {b['bytes'] / MIB:,.0f} | {b['seconds']:.2f} s | {c['seconds'] / b['seconds']:.2f}x "
+                f"| {d['seconds']:.2f} s ({d['orjson_seconds']:.2f} s) | {d['seconds'] / b['seconds']:.2f}x "
                 f"| {m['pods']:,} | {m['seconds']:.2f} s | {mrate:,.0f} | {_mib(m['growth'])} | {crate / mrate:,.0f}x |"
             )
         out.append("\n`connect()` lists every kind r2c_clouds reads (nodes, pods, PVCs, PVs, events, ...); "
                    "the models column lists pods only, with `CoreV1Api().list_pod_for_all_namespaces(limit=500)`, "
                    "stopping at the cap, so compare pods per second. \"bytes only\" sends connect()'s GETs "
-                   "(every kind, pages of 500, as many kinds at once) and drops each body: the floor of a live listing.\n")
+                   "(every kind, pages of 500, as many kinds at once) and drops each body: the floor of a live listing. "
+                   "\"decode only\" decodes the same pages from memory with connect()'s decoder, one after another "
+                   "(in brackets: `orjson.loads` of them into dicts, GC off): the floor of the decoding.\n")
     return "\n".join(out)
 
 
