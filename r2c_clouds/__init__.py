@@ -80,6 +80,7 @@ __all__ = [
     "load_snapshot",
     "mapping",
     "scan",
+    "store",
 ]
 
 
@@ -163,8 +164,8 @@ def demos() -> list[str]:
 
 
 def __getattr__(name: str) -> ModuleType:
-    if name == "mapping":
+    if name in ("mapping", "store"):
         import importlib
 
-        return importlib.import_module("r2c_clouds.mapping")
+        return importlib.import_module(f"r2c_clouds.{name}")
     raise AttributeError(f"module 'r2c_clouds' has no attribute {name!r}")

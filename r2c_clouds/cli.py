@@ -257,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="judge by the findings even when kinds the rules need could not be read (default: exit 4)",
     )
+    g.add_argument(
+        "--store", nargs="?", const="", default=None, metavar="URL",
+        help="append the scan to a store of results and history: sqlite:///PATH, a file path or "
+        "postgresql://USER@HOST/DB (bare --store: ~/.local/share/r2c/history.db)",
+    )
 
     explain = sub.add_parser(
         "explain", help="cause chain and timeline of one object", description="Cause chain and timeline of one object."
@@ -301,6 +306,18 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--fail-on", dest="fail_on", choices=SEVERITIES, default="high",
                       help="exit 1 when a NEW finding is at or above this severity (default: high)")
     _output_options(diff, ("text", "json"))
+
+    history = sub.add_parser(
+        "history", help="a cluster's scans over time, from the store",
+        description="A cluster's scans over time, oldest first, from the store `r2c scan --store` writes to.",
+    )
+    history.add_argument("cluster", metavar="CLUSTER", nargs="?",
+                         help="the cluster's name (as in the report) or id; without it, every cluster's newest scan")
+    history.add_argument("--store", default="", metavar="URL",
+                         help="sqlite:///PATH, a file path or postgresql://USER@HOST/DB "
+                         "(default: ~/.local/share/r2c/history.db)")
+    history.add_argument("--limit", type=int, default=None, metavar="N", help="only the newest N scans")
+    _output_options(history, ("text", "json"))
 
     rules = sub.add_parser("rules", help="the rule catalogue", description="The rule catalogue.")
     rules.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help="only these loops")
@@ -453,6 +470,7 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
 
     entries = load_exceptions(args.exceptions) if args.exceptions else []  # bad input before any scanning
     known: dict[str, Any] | None = None
+    store = _open_store(args.store) if args.store is not None else None  # a bad URL: before any scanning
     if args.baseline:  # read first: a bad baseline is bad input before any scanning
         from r2c_clouds.report.baseline import load_findings
 
@@ -465,6 +483,12 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
             loops=list(args.loop) if args.loop else None,
             exceptions=entries,
         )
+    if store is not None:
+        with store:
+            store.record(report)
+        if not args.quiet:
+            with contextlib.suppress(OSError):
+                sys.stderr.write(f"{PROG}: scan {report.scan_id} recorded in {store.url}\n")
     if args.format == "text":
         text = report.to_text(color=_use_color(args, stdout), width=_width(stdout))
     else:
@@ -495,6 +519,33 @@ def _cmd_scan(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) ->
             )
         failing = tuple(new)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _open_store(url: str) -> Any:
+    from r2c_clouds.store import open_store
+
+    return open_store(url or None)
+
+
+def _cmd_history(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    from r2c_clouds.report.history import history_dict, history_text
+
+    if args.limit is not None and args.limit < 1:
+        raise BadInputError(f"--limit {args.limit}: must be 1 or more")
+    with _open_store(args.store) as store:
+        if args.cluster is None:
+            rows = store.latest()
+        else:
+            rows = store.history(args.cluster)  # StoreError (exit 2): no such cluster
+            if args.limit is not None:
+                rows = rows[-args.limit:]
+        url = store.url
+    if args.format == "json":
+        text = _dumps(history_dict(rows, store=url, cluster=args.cluster))
+    else:
+        text = history_text(rows, cluster=args.cluster, width=_width(stdout))
+    _emit(args, text, stdout)
+    return EXIT_OK
 
 
 def _cmd_diff(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
@@ -623,6 +674,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _Progress, IO[str]], int]] = 
     "snapshot": _cmd_snapshot,
     "rules": _cmd_rules,
     "diff": _cmd_diff,
+    "history": _cmd_history,
 }
 
 

@@ -35,6 +35,8 @@ __all__ = [
     "RecordedFactsError",
     "ScopeError",
     "SnapshotError",
+    "StoreError",
+    "StoreUnreachableError",
     "UnknownDemoError",
     "UnknownProviderError",
     "UnknownRuleError",
@@ -124,3 +126,12 @@ class ClusterUnreachableError(UnreachableError):
 
 class CloudUnreachableError(UnreachableError):
     """A cloud endpoint could not be reached, or the SDK found no credentials."""
+
+
+class StoreError(BadInputError):
+    """A ``--store`` URL that cannot be used (not a URL, an unsupported database, a file that
+    is not an r2c store, a store written by a newer r2c). Exit code 2."""
+
+
+class StoreUnreachableError(UnreachableError):
+    """The store's database server could not be reached or refused the login. Exit code 3."""

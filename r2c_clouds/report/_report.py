@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
@@ -57,6 +58,8 @@ class Report:
             and where it was written: not in ``findings``, not in the verdict, still shown.
         expired_exceptions: exceptions past their date that matched a finding (it counts again).
         stale_exceptions: exceptions from the file that matched no finding.
+        scan_id: this scan's own id (a random UUID, hex): what the store files it under, so
+            recording the same report twice keeps one copy.
     """
 
     cluster: ClusterState
@@ -71,6 +74,7 @@ class Report:
     suppressed: tuple[Suppressed, ...] = ()
     expired_exceptions: tuple[ExceptionEntry, ...] = ()
     stale_exceptions: tuple[ExceptionEntry, ...] = ()
+    scan_id: str = field(factory=lambda: uuid.uuid4().hex)
 
     def finding(self, finding_id: str) -> Finding:
         """A finding by id.

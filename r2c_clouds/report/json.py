@@ -88,6 +88,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             },
         },
         "generated_at": report.generated_at,
+        "scan_id": report.scan_id,
         "findings": [finding_dict(f) for f in findings],
         "chains": [
             {
