@@ -36,6 +36,7 @@ EXPORTED = [
     "load_snapshot",
     "mapping",
     "scan",
+    "store",
 ]
 
 

@@ -49,13 +49,14 @@ def history_text(rows: Sequence[ScanRow], *, cluster: str | None, width: int = 1
         return "No scans stored yet (r2c scan --store URL records one).\n"
     table = Table(box=None, header_style="bold", pad_edge=False)
     if cluster is None:  # each cluster's newest scan: the account is in the JSON (-o json)
-        table.add_column("cluster", style="cyan")
+        # names and statuses are never cut; on a narrow terminal the other columns wrap
+        table.add_column("cluster", style="cyan", no_wrap=True, min_width=max(len(r.cluster) for r in rows))
         table.add_column("cloud", no_wrap=True)
-        table.add_column("region", no_wrap=True)
-    table.add_column("scanned (UTC)", no_wrap=True)
-    table.add_column("status")
-    table.add_column("findings (" + "/".join(_SHORT[name] for name in SEVERITIES) + ")", justify="right", no_wrap=True)
-    table.add_column("not checked", justify="right", no_wrap=True)
+        table.add_column("region")
+    table.add_column("scanned (UTC)")
+    table.add_column("status", min_width=max(len(r.status) for r in rows))
+    table.add_column("findings (" + "/".join(_SHORT[name] for name in SEVERITIES) + ")", justify="right")
+    table.add_column("not checked", justify="right")
     if cluster is not None:
         table.add_column("scan id", no_wrap=True, style="dim")
     for r in rows:

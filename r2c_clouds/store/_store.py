@@ -15,7 +15,6 @@ from r2c_clouds.errors import StoreError, StoreUnreachableError
 from r2c_clouds.store.records import SEVERITIES, ClusterKey, FindingRow, ScanRecord, ScanRow
 
 if TYPE_CHECKING:
-    import pandas as pd
     import sqlalchemy as sa
 
     from r2c_clouds.report._report import Report
@@ -304,18 +303,20 @@ class Store:
 
     # ------------------------------------------------------------------ notebooks
 
-    def scans_frame(self, cluster: str | None = None) -> pd.DataFrame:
+    def scans_frame(self, cluster: str | None = None) -> Any:
         """:meth:`scans` as a DataFrame (pandas needed: ``pip install 'r2c_clouds[pandas]'``)."""
         return _frame(self.scans(cluster), ScanRow)
 
-    def findings_frame(self, scan_id: str) -> pd.DataFrame:
+    def findings_frame(self, scan_id: str) -> Any:
         """:meth:`findings` as a DataFrame."""
         return _frame(self.findings(scan_id), FindingRow)
 
 
-def _frame(rows: Sequence[Any], cls: type, extra: Iterable[str] = ()) -> pd.DataFrame:
+def _frame(rows: Sequence[Any], cls: type, extra: Iterable[str] = ()) -> Any:
+    import importlib
+
     try:
-        import pandas as pd
+        pd = importlib.import_module("pandas")
     except ImportError:
         raise ImportError("a DataFrame needs pandas: pip install 'r2c_clouds[pandas]'") from None
     columns = [a.name for a in attrs.fields(cls)] + list(extra)

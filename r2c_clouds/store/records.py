@@ -18,7 +18,7 @@ from attrs import field, frozen
 from r2c_clouds.model.findings import Severity
 
 if TYPE_CHECKING:
-    from r2c_clouds.model.cloud import CloudFacts
+    from r2c_clouds.model.cloud import CloudFacts, Provenance
     from r2c_clouds.report._report import Report
 
 __all__ = [
@@ -162,13 +162,14 @@ def cloud_of(facts: CloudFacts | None) -> str:
         return "none"
     if facts.provider != "recorded":
         return facts.provider
-    for prov in (
+    provenances: list[Provenance] = [
         *((facts.cluster_identity.provenance,) if facts.cluster_identity is not None else ()),
         *((facts.network.provenance,) if facts.network is not None else ()),
         *(p.provenance for p in facts.node_pools),
         *(b.provenance for b in facts.identity_bindings),
         *(d.provenance for d in facts.disks),
-    ):
+    ]
+    for prov in provenances:
         if prov.provider in ("aws", "azure", "gcp"):
             return prov.provider
     return "recorded"

@@ -116,4 +116,5 @@ def build_report(extra: list[Finding] | None = None) -> Report:
         ),
         stats=Stats(objects={"Pod": 1, "Node": 1}, api_calls={"ec2:DescribeVolumes": 1}, duration_s=0.25),
         generated_at="2026-11-25T09:10:00Z",
+        scan_id="5b0f3c2e9a7d4e61b8c3f2a1d0e9c8b7",
     )

@@ -120,13 +120,15 @@ def test_output_does_not_depend_on_input_order(report: Report) -> None:
     assert render_json(report) == render_json(build_report())
 
 
-def test_two_scans_differ_only_in_time(scanned: Report) -> None:
+def test_two_scans_differ_only_in_time_and_scan_id(scanned: Report) -> None:
     import r2c_clouds
 
     again = json.loads(r2c_clouds.scan(scanned.cluster, cloud="none").to_json())
     first = json.loads(scanned.to_json())
+    assert first["scan_id"] != again["scan_id"]  # each scan its own id: the store keeps both
     for d in (first, again):
         d.pop("generated_at")
+        d.pop("scan_id")
         d["stats"].pop("duration_s")
     assert first == again
 
