@@ -111,6 +111,8 @@ def connect(
     request_timeout: float = 60.0,
     namespaces: Sequence[str] | None = None,
     selector: str | None = None,
+    secrets: bool = True,
+    service_account_dir: str | os.PathLike[str] | None = None,
 ) -> ClusterState:
     """Read a live cluster through the official Kubernetes client (read-only: list only).
 
@@ -130,6 +132,12 @@ def connect(
             causes of their findings). ``None``: every namespace.
         selector: judge only workloads (and other namespaced objects) whose labels match this
             label selector (kubectl ``-l``, ``app=web,tier!=db``).
+        secrets: list Secrets' metadata (names, never values). ``False``: do not request
+            Secrets at all, for a reader granted no ``list secrets`` (the ClusterRole in
+            ``deploy/``); no rule needs them on a live cluster, where their key names are
+            not visible.
+        service_account_dir: in a pod, where the ServiceAccount token and ``ca.crt`` are
+            (default ``/var/run/secrets/kubernetes.io/serviceaccount``).
 
     Raises:
         r2c_clouds.errors.ConfigError: the kubeconfig or context cannot be used (exit 2).
@@ -143,7 +151,8 @@ def connect(
 
     return _connect(
         context=context, kubeconfig=kubeconfig, in_cluster=in_cluster, timeout=timeout, progress=progress,
-        request_timeout=request_timeout, namespaces=namespaces, selector=selector,
+        request_timeout=request_timeout, namespaces=namespaces, selector=selector, secrets=secrets,
+        service_account_dir=service_account_dir,
     )
 
 

@@ -155,6 +155,11 @@ def _source_options(p: argparse.ArgumentParser) -> None:
         "--request-timeout", dest="request_timeout", type=_seconds, default=60.0, metavar="S",
         help="deadline for one API request, connect to last byte, seconds (default: 60)",
     )
+    g.add_argument(
+        "--skip-secrets", dest="skip_secrets", action="store_true",
+        help="do not list Secrets (metadata only otherwise) on a live cluster: for a reader "
+        "granted no `list secrets`, such as deploy/'s ClusterRole",
+    )
     _scope_options(p)
 
 
@@ -382,11 +387,17 @@ def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState
         raise BadInputError(f"kubeconfig {args.kubeconfig}: file not found")
     where = f"context {args.context}" if args.context else "the current context"
     progress(f"connecting to {where}")
-    return r2c.connect(
+    cluster = r2c.connect(
         context=args.context, kubeconfig=args.kubeconfig, progress=progress,
         timeout=args.timeout or None, request_timeout=args.request_timeout,
-        namespaces=namespaces, selector=args.selector,
+        namespaces=namespaces, selector=args.selector, secrets=not args.skip_secrets,
     )
+    name = getattr(args, "cluster_name", None)
+    if name and cluster.name is None:  # in a pod there is no kubeconfig to name the cluster
+        import attrs
+
+        cluster = attrs.evolve(cluster, name=name)
+    return cluster
 
 
 def _provider_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -120,12 +120,19 @@ _EXPIRED_MESSAGE = (
 _ENC = msgspec.json.Encoder()
 
 
+def _bearer_is(header: str, token: str) -> bool:
+    """The API server's bearer-token check: the scheme in any case (client-go sends
+    ``Bearer``, the Python client's in-cluster loader ``bearer``), then the token."""
+    scheme, _, value = header.partition(" ")
+    return scheme.lower() == "bearer" and value == token
+
+
 class _LoopbackServer(HTTPServer):
     """pytest-httpserver's server, threaded, polling for shutdown every 20 ms (not 500 ms),
     so a fresh server per test costs little."""
 
-    def __init__(self) -> None:
-        super().__init__(host="127.0.0.1", port=0, threaded=True)
+    def __init__(self, ssl_context: Any = None) -> None:
+        super().__init__(host="127.0.0.1", port=0, threaded=True, ssl_context=ssl_context)
 
     def thread_target(self) -> None:
         assert self.server is not None
@@ -658,7 +665,7 @@ class FakeApiServer:
             raise _Reply(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource ({request.method}; this fake serves GET only)")
         auth = request.headers.get("Authorization")
         path = request.path.rstrip("/") or "/"
-        if self.token is not None and auth is not None and auth != f"Bearer {self.token}":
+        if self.token is not None and auth is not None and not _bearer_is(auth, self.token):
             raise _Reply(401, "Unauthorized", "Unauthorized")
         anonymous = self.token is not None and auth is None
         if path == "/version":

@@ -120,6 +120,7 @@ __all__ = [
     "REQUEST_TIMEOUT",
     "RETRY_AFTER_CAP",
     "SCAN_TIMEOUT",
+    "SERVICE_ACCOUNT_DIR",
     "THROTTLE_RETRIES",
     "WORKERS",
     "KindResult",
@@ -132,6 +133,8 @@ __all__ = [
 PAGE_LIMIT = 500
 #: Kinds listed concurrently.
 WORKERS = 6
+#: Where the kubelet mounts a pod's ServiceAccount token and the cluster's CA certificate.
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 #: How many times a list whose ``continue`` token expired (410) is restarted from scratch.
 EXPIRED_RESTARTS = 2
 #: Default deadline, in seconds, of the whole read of the cluster (``connect(timeout=)``).
@@ -324,6 +327,8 @@ def connect(
     request_timeout: float = REQUEST_TIMEOUT,
     namespaces: Sequence[str] | None = None,
     selector: Selector | str | None = None,
+    secrets: bool = True,
+    service_account_dir: str | os.PathLike[str] | None = None,
 ) -> ClusterState:
     """Read every kind r2c_clouds knows from a live cluster (GET requests only).
 
@@ -343,6 +348,12 @@ def connect(
             and become not checked when forbidden. ``None``: every namespace.
         selector: judge only workloads whose labels match (kubectl ``-l``); every object is
             still read, see :meth:`ClusterState.scoped`.
+        secrets: list Secrets (metadata only); ``False``: do not request them at all, for an
+            identity granted no ``list secrets`` (deploy/'s ClusterRole): Secret is then
+            not captured, which no rule needs.
+        service_account_dir: in a pod, where the ServiceAccount's ``token`` and the
+            cluster's ``ca.crt`` are (default :data:`SERVICE_ACCOUNT_DIR`); the API server is
+            ``https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT``.
 
     Returns:
         The cluster, with ``source`` ``context:<name>`` (or ``in-cluster``) and its
@@ -364,15 +375,16 @@ def connect(
     _check_timeout("timeout", timeout)
     _check_timeout("request_timeout", request_timeout, required=True)
     scope = Scope(namespaces=namespaces, selector=selector, read_only_these=namespaces is not None)
-    target = _load_target(context, kubeconfig, in_cluster)
+    target = _load_target(context, kubeconfig, in_cluster, service_account_dir)
     session = _Session(target.api, target.server, request_timeout=request_timeout, timeout=timeout)
     try:
         builder = StateBuilder(source=target.source, name=target.cluster_name)
         builder.server_version = _server_version(session)
         builder.scope = scope
         with gc_paused():  # decoded structs hold no cycles; see r2c_clouds._gc
+            kinds = KINDS if secrets else [ki for ki in KINDS if ki.kind != "Secret"]
             results = _list_all(
-                session, KINDS, progress=progress, limit=PAGE_LIMIT, workers=WORKERS, namespaces=scope.namespaces
+                session, kinds, progress=progress, limit=PAGE_LIMIT, workers=WORKERS, namespaces=scope.namespaces
             )
             for res in results:
                 if res.items is None:
@@ -1150,7 +1162,10 @@ class _Target:
 
 
 def _load_target(
-    context: str | None, kubeconfig: str | os.PathLike[str] | None, in_cluster: bool | None
+    context: str | None,
+    kubeconfig: str | os.PathLike[str] | None,
+    in_cluster: bool | None,
+    service_account_dir: str | os.PathLike[str] | None = None,
 ) -> _Target:
     """Build the ApiClient from a kubeconfig (validated first, for clear messages) or the
     pod's service account."""
@@ -1168,10 +1183,15 @@ def _load_target(
 
     cfg = client.Configuration()
     if in_cluster:
-        try:
-            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+        from kubernetes.config.incluster_config import InClusterConfigLoader
+
+        sa_dir = Path(service_account_dir) if service_account_dir is not None else SERVICE_ACCOUNT_DIR
+        try:  # the token is re-read as the kubelet rotates it (try_refresh_token)
+            InClusterConfigLoader(  # type: ignore[no-untyped-call]
+                token_filename=str(sa_dir / "token"), cert_filename=str(sa_dir / "ca.crt"), try_refresh_token=True,
+            ).load_and_set(cfg)
         except ConfigException as exc:
-            raise ConfigError(f"in-cluster config: {exc}") from exc
+            raise ConfigError(f"in-cluster config: {str(exc).rstrip('.')} (ServiceAccount directory {sa_dir})") from exc
         source, cluster_name = "in-cluster", None
     else:
         where = ", ".join(str(p) for p in paths)

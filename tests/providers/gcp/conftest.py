@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gcp_world import TOKEN, CaFiles, GcpServers, GcpWorld, make_ca
+from gcp_world import TOKEN, GcpServers, GcpWorld
+from tls import CaFiles, make_ca
 
 
 @pytest.fixture(scope="session")
