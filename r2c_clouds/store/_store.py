@@ -190,10 +190,23 @@ class Store:
         with _database_errors(self.url, f"recording scan {rec.scan_id}"), self._engine.begin() as conn:
             if conn.execute(sa.select(t.scans.c.id).where(t.scans.c.id == rec.scan_id)).first() is not None:
                 return False
-            if conn.execute(sa.select(t.clusters.c.id).where(t.clusters.c.id == key.id)).first() is None:
+            known = conn.execute(sa.select(t.clusters).where(t.clusters.c.id == key.id)).first()
+            if known is None:
                 conn.execute(t.clusters.insert().values(
                     id=key.id, name=key.name, cloud=key.cloud, account=key.account, region=key.region,
                 ))
+            else:
+                if known.account and key.account and known.account != key.account:
+                    raise StoreError(
+                        f"store {self.url}: cluster {key.name!r} is in account {known.account}, this scan "
+                        f"is of account {key.account}: two clusters of one name",
+                        remediation="name them apart (r2c scan --cluster-name NAME, or the kubeconfig's cluster names)",
+                    )
+                newer = {col: val for col, val in (("account", key.account), ("region", key.region)) if val}
+                if key.cloud != "none":
+                    newer["cloud"] = key.cloud
+                if newer:
+                    conn.execute(t.clusters.update().where(t.clusters.c.id == key.id).values(**newer))
             conn.execute(t.scans.insert().values(
                 id=rec.scan_id, cluster_id=key.id, generated_at=rec.generated_at, tool_version=rec.tool_version,
                 recorded_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

@@ -50,8 +50,10 @@ class ClusterKey:
     """Who a scan is about: the cluster's name, its cloud, the account (AWS account id,
     Azure subscription id, Google Cloud project) and the region, each when known.
 
-    Two clusters of the same name in two accounts are two clusters; ``id`` is a stable
-    hash of the four values.
+    A store knows a cluster by its name (``id`` is a hash of it), so that its history holds
+    together when one scan could not reach the cloud and another could; the cloud, account
+    and region are what the newest scan that knew them said. Two clusters of one name in
+    two accounts are refused (name them apart: ``--cluster-name``).
     """
 
     name: str
@@ -61,8 +63,7 @@ class ClusterKey:
 
     @property
     def id(self) -> str:
-        text = "\x1f".join((self.name, self.cloud, self.account or "", self.region or ""))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return hashlib.sha256(self.name.encode()).hexdigest()[:16]
 
 
 @frozen

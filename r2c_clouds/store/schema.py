@@ -30,8 +30,8 @@ schema_versions = sa.Table(
 
 clusters = sa.Table(
     "clusters", metadata,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("id", sa.Text, primary_key=True),  # 16 hex digits of SHA-256 over the name
+    sa.Column("name", sa.Text, nullable=False, unique=True),
     sa.Column("cloud", sa.Text, nullable=False),
     sa.Column("account", sa.Text),
     sa.Column("region", sa.Text),

@@ -94,16 +94,22 @@ def test_history_is_oldest_first_and_latest_is_each_clusters_newest(store_url: s
             store.history("nope")
 
 
-def test_two_clusters_of_one_name_in_two_accounts_are_two_clusters(store_url: str, domino: r2c.Report) -> None:
-    a = ClusterKey("prod", "aws", "111111111111", "us-east-1")
-    b = ClusterKey("prod", "aws", "222222222222", "us-east-1")
-    assert a.id != b.id
+def test_a_cluster_is_known_by_its_name(store_url: str, domino: r2c.Report) -> None:
+    """Its history holds together when a scan could not reach the cloud; a second cluster of
+    the same name in another account is refused, not mixed in."""
+    known = ClusterKey("prod", "aws", "111111111111", "us-east-1")
+    blind = ClusterKey("prod")  # a scan without cloud facts
+    other = ClusterKey("prod", "aws", "222222222222", "us-east-1")
+    assert known.id == blind.id == other.id
     with r2c.store.open(store_url) as store:
-        store.record(attrs.evolve(record_of(domino), scan_id="1" * 32, cluster=a))
-        store.record(attrs.evolve(record_of(domino), scan_id="2" * 32, cluster=b))
-        assert sorted(k.account or "" for k in store.clusters()) == ["111111111111", "222222222222"]
-        assert len(store.history("prod")) == 2
-        assert [r.scan_id for r in store.history(b.id)] == ["2" * 32]
+        store.record(attrs.evolve(record_of(domino), scan_id="1" * 32, cluster=known))
+        store.record(attrs.evolve(record_of(domino), scan_id="2" * 32, cluster=blind))
+        assert store.clusters() == [known]  # what the scan that knew them said
+        assert [r.scan_id for r in store.history("prod")] == ["1" * 32, "2" * 32]
+        assert [r.scan_id for r in store.history(known.id)] == ["1" * 32, "2" * 32]
+        with pytest.raises(StoreError, match="cluster 'prod' is in account 111111111111, this scan is of account 222222222222"):
+            store.record(attrs.evolve(record_of(domino), scan_id="3" * 32, cluster=other))
+        assert len(store.scans()) == 2
 
 
 def test_a_failed_write_leaves_nothing(store_url: str, domino: r2c.Report) -> None:
