@@ -48,7 +48,7 @@ from r2c_clouds.model import (
 from r2c_clouds.report import Report
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from types import ModuleType
 
 from r2c_clouds._version import __version__
@@ -77,6 +77,7 @@ __all__ = [
     "connect",
     "demo",
     "demos",
+    "fleet",
     "load_snapshot",
     "mapping",
     "scan",
@@ -154,6 +155,55 @@ def connect(
         request_timeout=request_timeout, namespaces=namespaces, selector=selector, secrets=secrets,
         service_account_dir=service_account_dir,
     )
+
+
+def fleet(
+    contexts: Sequence[str] = (),
+    *,
+    all_contexts: bool = False,
+    kubeconfigs: Sequence[str | os.PathLike[str]] = (),
+    cloud: str | Mapping[str, Any] = "auto",
+    jobs: int | None = None,
+    timeout: float | None = 300.0,
+    store: Any = None,
+    progress: Any = None,
+) -> list[Any]:
+    """Scan several clusters at once, each in a worker process with its own cloud
+    auto-detection; a cluster that cannot be scanned is recorded with its reason and the
+    others go on.
+
+    Args:
+        contexts: kubeconfig contexts; with neither these nor ``all_contexts``, each
+            kubeconfig's current context.
+        all_contexts: every context of the kubeconfig(s).
+        kubeconfigs: kubeconfig files, each read on its own (default: ``$KUBECONFIG`` or
+            ``~/.kube/config``).
+        cloud: ``"auto"`` (each cluster its own), ``"none"``, or per context a mapping of
+            context to a cloud name or a (picklable) provider.
+        jobs: worker processes (default: the CPUs, at most 8).
+        timeout: each cluster's deadline for reading it, and for its cloud phase.
+        store: a store URL or an open :class:`r2c_clouds.store.Store` to append every result
+            to (``None``: results are only returned).
+        progress: called with ``(context, stage, message)`` as each cluster moves on.
+
+    Returns:
+        One :class:`r2c_clouds._fleet.FleetResult` per cluster (``.target``, ``.record``,
+        ``.ok``), in the order of the contexts.
+
+    Raises:
+        r2c_clouds.errors.ConfigError: a kubeconfig or context that cannot be used (exit 2).
+        r2c_clouds.errors.StoreError: a store URL that cannot be used (exit 2).
+
+    .. versionadded:: 0.2
+    """
+    from r2c_clouds._fleet import fleet_targets, scan_fleet
+    from r2c_clouds.store import Store, open_store
+
+    targets = fleet_targets(contexts, all_contexts=all_contexts, kubeconfigs=kubeconfigs)
+    if store is None or isinstance(store, Store):
+        return list(scan_fleet(targets, cloud=cloud, jobs=jobs, timeout=timeout, store=store, progress=progress))
+    with open_store(store) as opened:
+        return list(scan_fleet(targets, cloud=cloud, jobs=jobs, timeout=timeout, store=opened, progress=progress))
 
 
 def demo(name: str) -> ClusterState:

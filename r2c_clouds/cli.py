@@ -89,6 +89,19 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _positive_int_of(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {what}, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number of {what}, got {value}")
+        return value
+
+    return parse
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -323,6 +336,52 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: ~/.local/share/r2c/history.db)")
     history.add_argument("--limit", type=int, default=None, metavar="N", help="only the newest N scans")
     _output_options(history, ("text", "json"))
+
+    fleet = sub.add_parser(
+        "fleet", help="many clusters: scan them into one store, report on them",
+        description="Many clusters: scan them at once into one store (fleet scan), and the fleet at a glance "
+        "(fleet report).",
+    )
+    fsub = fleet.add_subparsers(dest="fleet_command", metavar="COMMAND", required=True)
+    fscan = fsub.add_parser(
+        "scan", help="scan several clusters at once into the store",
+        description="Scan several clusters at once, each in its own worker process with its own cloud "
+        "auto-detection, and append every result to the store. A cluster that cannot be scanned is recorded "
+        "with its reason; the others go on. Exit 0: all scanned; 1: findings at or above --fail-on; "
+        "4: a cluster failed or was read incompletely.",
+    )
+    g = fscan.add_argument_group("clusters (default: each kubeconfig's current context)")
+    g.add_argument("--context", dest="contexts", action="append", type=_csv(None, "context"), metavar="NAME",
+                   help="a kubeconfig context to scan; repeat it (or NAME,NAME) for several")
+    g.add_argument("--all-contexts", dest="all_contexts", action="store_true", help="every context of the kubeconfig(s)")
+    g.add_argument("--kubeconfig", dest="kubeconfigs", action="append", metavar="FILE",
+                   help="a kubeconfig file; repeat it for several (default: $KUBECONFIG or ~/.kube/config)")
+    g = fscan.add_argument_group("scanning")
+    g.add_argument("--jobs", "-j", type=_positive_int_of("clusters at once"), default=None, metavar="N",
+                   help="clusters scanned at once, each in its own process (default: the CPUs, at most 8)")
+    g.add_argument("--cloud", default="auto", metavar="auto|none",
+                   help="auto (default: each cluster detects its cloud from its nodes) or none")
+    g.add_argument("--timeout", type=_seconds, default=300.0, metavar="S",
+                   help="each cluster's deadline for reading it, and for its cloud phase (default: 300; 0: none)")
+    g.add_argument("--fail-on", dest="fail_on", choices=SEVERITIES, default="high",
+                   help="exit 1 when a cluster has a finding at or above this severity (default: high)")
+    g.add_argument("--store", default="", metavar="URL",
+                   help="where the results go: sqlite:///PATH, a file path or postgresql://USER@HOST/DB "
+                   "(default: ~/.local/share/r2c/history.db)")
+    _output_options(fscan, ("text", "json"))
+    freport = fsub.add_parser(
+        "report", help="the fleet at a glance, from the store",
+        description="The fleet at a glance: clusters by loop and severity, the rules failing most across "
+        "clusters, what is new and what was resolved since each cluster's scan before, the clusters not "
+        "scanned recently.",
+    )
+    freport.add_argument("--store", default="", metavar="URL",
+                         help="sqlite:///PATH, a file path or postgresql://USER@HOST/DB "
+                         "(default: ~/.local/share/r2c/history.db)")
+    freport.add_argument("--stale-after", dest="stale_after", type=_seconds, default=26 * 3600.0, metavar="S",
+                         help="a cluster whose newest scan is older than this many seconds is not scanned "
+                         "recently (default: 93600, 26 hours)")
+    _output_options(freport, ("text", "json", "html"))
 
     rules = sub.add_parser("rules", help="the rule catalogue", description="The rule catalogue.")
     rules.add_argument("--loop", type=_csv(LOOPS, "loop"), metavar="L,..", help="only these loops")
@@ -559,6 +618,63 @@ def _cmd_history(args: argparse.Namespace, progress: _Progress, stdout: IO[str])
     return EXIT_OK
 
 
+def _cmd_fleet(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
+    if args.fleet_command == "report":
+        return _cmd_fleet_report(args, stdout)
+    return _cmd_fleet_scan(args, stdout)
+
+
+def _cmd_fleet_scan(args: argparse.Namespace, stdout: IO[str]) -> int:
+    from r2c_clouds._fleet import fleet_targets, scan_fleet
+    from r2c_clouds.report.fleet_progress import FleetDisplay
+    from r2c_clouds.store.records import SEVERITIES as NAMES
+
+    if args.cloud not in ("auto", "none"):
+        raise BadInputError(f"--cloud {args.cloud}: a fleet takes auto or none (each cluster detects its own cloud)")
+    contexts = [c for group in args.contexts for c in group] if args.contexts else []
+    targets = fleet_targets(contexts, all_contexts=args.all_contexts, kubeconfigs=args.kubeconfigs or ())
+    with _open_store(args.store) as store:  # a bad URL: before any scanning
+        display = FleetDisplay([t.context for t in targets], sys.stderr, enabled=not args.quiet)
+        with display:
+            results = scan_fleet(targets, cloud=args.cloud, jobs=args.jobs, timeout=args.timeout or None,
+                                 store=store, progress=display.update)
+        url = store.url
+    threshold = NAMES.index(args.fail_on)
+    rows = [
+        {"context": r.target.context, "cluster": r.record.cluster.name, "scan_id": r.record.scan_id,
+         "status": r.record.status, "error": r.record.error,
+         "findings": len(r.record.findings), "by_severity": {n: r.record.counts.get(n, 0) for n in NAMES}}
+        for r in results
+    ]
+    if args.format == "json":
+        text = _dumps({"store": url, "clusters": rows})
+    else:
+        from r2c_clouds.report.fleet_progress import results_text
+
+        text = results_text(rows, store=url, width=_width(stdout))
+    _emit(args, text, stdout)
+    if any(r.record.status != "complete" for r in results):
+        return EXIT_INCOMPLETE
+    failing = any(r.record.counts.get(n, 0) for r in results for n in NAMES[: threshold + 1])
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _cmd_fleet_report(args: argparse.Namespace, stdout: IO[str]) -> int:
+    from r2c_clouds.report.fleet import fleet_dict, fleet_html, fleet_text
+    from r2c_clouds.store.summary import fleet_summary
+
+    with _open_store(args.store) as store:
+        summary = fleet_summary(store, stale_after_hours=args.stale_after / 3600)
+    if args.format == "json":
+        text = _dumps(fleet_dict(summary))
+    elif args.format == "html":
+        text = fleet_html(summary)
+    else:
+        text = fleet_text(summary, color=_use_color(args, stdout), width=_width(stdout))
+    _emit(args, text, stdout)
+    return EXIT_OK
+
+
 def _cmd_diff(args: argparse.Namespace, progress: _Progress, stdout: IO[str]) -> int:
     from r2c_clouds.report.baseline import diff_reports, load_findings
 
@@ -686,6 +802,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _Progress, IO[str]], int]] = 
     "rules": _cmd_rules,
     "diff": _cmd_diff,
     "history": _cmd_history,
+    "fleet": _cmd_fleet,
 }
 
 

@@ -33,6 +33,7 @@ EXPORTED = [
     "connect",
     "demo",
     "demos",
+    "fleet",
     "load_snapshot",
     "mapping",
     "scan",

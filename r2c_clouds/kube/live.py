@@ -125,6 +125,7 @@ __all__ = [
     "WORKERS",
     "KindResult",
     "connect",
+    "kubeconfig_contexts",
     "list_kinds",
     "server_version",
 ]
@@ -1277,6 +1278,29 @@ def _read_kubeconfig(path: Path, *, explicit: bool) -> dict[str, Any] | None:
         ):
             raise ConfigError(f"kubeconfig {path}: {section} must be a list of entries with a name")
     return doc
+
+
+def kubeconfig_contexts(kubeconfig: str | os.PathLike[str] | None = None) -> tuple[list[tuple[str, str | None]], str | None]:
+    """The contexts of a kubeconfig (merged over ``$KUBECONFIG``'s files as kubectl merges
+    them, first definition wins), each with its cluster's name, and the current context.
+
+    Raises:
+        ConfigError: no kubeconfig found, or one that cannot be read.
+    """
+    paths = _kubeconfig_paths(kubeconfig)
+    docs = [(p, doc) for p in paths if (doc := _read_kubeconfig(p, explicit=kubeconfig is not None)) is not None]
+    if not docs:
+        where = ", ".join(str(p) for p in paths)
+        raise ConfigError(f"kubeconfig {where}: no kubeconfig found", remediation="pass --kubeconfig FILE or set KUBECONFIG")
+    contexts: dict[str, str | None] = {}
+    current: str | None = None
+    for _, doc in docs:
+        for entry in doc.get("contexts") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                cluster = (entry.get("context") or {}).get("cluster")
+                contexts.setdefault(entry["name"], cluster if isinstance(cluster, str) else None)
+        current = current or doc.get("current-context") or None
+    return list(contexts.items()), current
 
 
 def _pick_context(docs: list[tuple[Path, dict[str, Any]]], context: str | None, where: str) -> tuple[str, str | None]:
