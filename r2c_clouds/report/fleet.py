@@ -151,7 +151,7 @@ def fleet_html(summary: FleetSummary) -> str:
         f"<p class=\"meta\">findings of each cluster's newest successful scan: total, then {sev_head}</p>",
         '<table><colgroup><col style="width:16%">' + "<col>" * (len(LOOPS) + 2) + "</colgroup>",
         "<thead><tr><th>cluster</th>" + "".join(f"<th>{_e(lp)}</th>" for lp in LOOPS)
-        + "<th>since before</th><th>newest scan</th></tr></thead><tbody>",
+        + "<th>change</th><th>newest scan</th></tr></thead><tbody>",
     ]
     if not summary.clusters:
         out.append(f'<tr><td colspan="{len(LOOPS) + 3}">No scans yet.</td></tr>')
@@ -163,7 +163,7 @@ def fleet_html(summary: FleetSummary) -> str:
             badge = f' <span class="sev {worst}">{counts[worst]} {worst}</span>' if worst and worst in ("critical", "high") else ""
             cells.append(f"<td>{sum(counts.values())}{badge}</td>" if c.judged else "<td>-</td>")
         change = _e(_change(c)) + (' <span class="fail">worse</span>' if c.worse else "")
-        status = _e(c.latest.status) if c.latest.error is None else f'<span class="fail">failed</span>: {_e(c.latest.error)}'
+        status = _e(c.latest.status) if c.latest.error is None else '<span class="fail">failed</span> (see below)'
         out.append(
             f'<tr><td><a href="#cluster-{_e(c.latest.cluster_id)}"><strong>{_e(c.name)}</strong></a>'
             f'<div class="ev">{_e(c.latest.cloud)}{" · " + _e(c.latest.region) if c.latest.region else ""}</div></td>'

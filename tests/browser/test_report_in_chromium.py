@@ -110,3 +110,34 @@ def test_explain_timeline_fits(browser: Any, width: int, tmp_path: Path) -> None
         assert m["missing"] == []
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_fleet_page_fits(browser: Any, width: int, tmp_path: Path) -> None:
+    """The fleet report of the four demos (one scanned twice, one cluster failing) fits the
+    window and every in-page link lands."""
+    import attrs
+
+    from r2c_clouds.report.fleet import fleet_html
+    from r2c_clouds.store import ClusterKey, failed_record, record_of
+    from r2c_clouds.store.summary import fleet_summary
+
+    with r2c.store.open(str(tmp_path / "fleet.db")) as store:
+        for demo in r2c.demos():
+            store.record(r2c.scan(r2c.demo(demo), cloud="recorded" if demo != "healthy" else "none"))
+        again = record_of(r2c.scan(r2c.demo("domino"), cloud="recorded"))
+        store.record(attrs.evolve(again, findings=again.findings[1:], generated_at="2099-01-01T00:00:00Z"))
+        store.record(failed_record(ClusterKey("edge-eu-west-3-with-a-long-name"), "context:edge",
+                                   "cannot reach the Kubernetes API server at https://10.20.30.40:6443: connection "
+                                   "refused (a long reason that must wrap rather than widen the page)"))
+        summary = fleet_summary(store)
+    page, m = _open(browser, fleet_html(summary), width, tmp_path, "fleet")
+    try:
+        assert m["scrollWidth"] <= m["vw"], "the page scrolls sideways"
+        assert m["wide"] == [], m["wide"][:5]
+        assert m["missing"] == [] and m["links"] >= len(summary.clusters)
+        rows = page.evaluate("() => document.querySelectorAll('#r2c-matrix + p + table tbody tr').length")
+        assert rows == len(summary.clusters) == len(r2c.demos()) + 1
+        assert "resolved" in m["text"] and "edge-eu-west-3-with-a-long-name" in m["text"]
+    finally:
+        page.close()
