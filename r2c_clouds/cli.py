@@ -381,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     freport.add_argument("--stale-after", dest="stale_after", type=_seconds, default=26 * 3600.0, metavar="S",
                          help="a cluster whose newest scan is older than this many seconds is not scanned "
                          "recently (default: 93600, 26 hours)")
+    freport.add_argument("--since", type=_seconds, default=None, metavar="S",
+                         help="new and resolved against each cluster's newest scan at least S seconds old "
+                         "(86400: since yesterday); default: against the scan just before")
     _output_options(freport, ("text", "json", "html"))
 
     rules = sub.add_parser("rules", help="the rule catalogue", description="The rule catalogue.")
@@ -664,7 +667,8 @@ def _cmd_fleet_report(args: argparse.Namespace, stdout: IO[str]) -> int:
     from r2c_clouds.store.summary import fleet_summary
 
     with _open_store(args.store) as store:
-        summary = fleet_summary(store, stale_after_hours=args.stale_after / 3600)
+        summary = fleet_summary(store, stale_after_hours=args.stale_after / 3600,
+                                since_hours=None if args.since is None else args.since / 3600)
     if args.format == "json":
         text = _dumps(fleet_dict(summary))
     elif args.format == "html":

@@ -63,6 +63,7 @@ def fleet_dict(summary: FleetSummary) -> dict[str, Any]:
         "store": summary.store,
         "generated_at": summary.generated_at,
         "stale_after_hours": summary.stale_after_hours,
+        "since_hours": summary.since_hours,
         "clusters": [cluster(c) for c in summary.clusters],
         "top_rules": [{"rule": r.rule, "clusters": r.clusters, "findings": r.findings, "severity": r.severity}
                       for r in summary.top_rules],
@@ -70,12 +71,18 @@ def fleet_dict(summary: FleetSummary) -> dict[str, Any]:
     }
 
 
-def _change(c: ClusterSummary) -> str:
+def _change(c: ClusterSummary, since_hours: float | None = None) -> str:
     if c.judged is None:
         return "never scanned"
     if c.first_scan:
-        return "first scan"
+        return "first scan" if since_hours is None else f"no scan {since_hours:g} h old"
     return f"+{len(c.new)} / -{len(c.resolved)}"
+
+
+def _since(summary: FleetSummary) -> str:
+    if summary.since_hours is None:
+        return "each cluster's scan before"
+    return f"each cluster's newest scan at least {summary.since_hours:g} hours old"
 
 
 def fleet_text(summary: FleetSummary, *, color: bool = False, width: int = 100) -> str:
@@ -91,7 +98,7 @@ def fleet_text(summary: FleetSummary, *, color: bool = False, width: int = 100) 
     for c in summary.clusters:
         when = c.latest.generated_at.replace("T", " ")[:16]
         status = c.latest.status  # a failure's reason: under "Not scanned recently"
-        change = Text(_change(c))
+        change = Text(_change(c, summary.since_hours))
         if c.worse:
             change.append(" worse", style="bold red")
         matrix.add_row(  # Text cells: a name or an error with brackets is not rich markup
@@ -101,7 +108,7 @@ def fleet_text(summary: FleetSummary, *, color: bool = False, width: int = 100) 
     parts: list[Any] = [
         Text(f"Fleet: {len(summary.clusters)} cluster(s) in {summary.store}", style="bold"),
         Text("findings per loop, from each cluster's newest successful scan: total (critical c, high h); "
-             "change: new / resolved since the scan before", style="dim"),
+             "change: new / resolved since " + _since(summary), style="dim"),
         matrix,
     ]
     if summary.top_rules:
@@ -115,7 +122,7 @@ def fleet_text(summary: FleetSummary, *, color: bool = False, width: int = 100) 
         parts += [Text(""), Text("Rules failing most across clusters", style="bold"), rules]
     changed = [c for c in summary.clusters if not c.first_scan and c.judged and (c.new or c.resolved)]
     if changed:
-        parts += [Text(""), Text("Since each cluster's scan before", style="bold")]
+        parts += [Text(""), Text("Since " + _since(summary), style="bold")]
         for c in changed:
             parts.append(Text(f"{c.name}: {len(c.new)} new, {len(c.resolved)} resolved"
                               + (" — worse" if c.worse else ""), style="bold red" if c.worse else ""))
@@ -162,7 +169,7 @@ def fleet_html(summary: FleetSummary) -> str:
             worst = next((s for s in SEVERITIES if counts[s]), None)
             badge = f' <span class="sev {worst}">{counts[worst]} {worst}</span>' if worst and worst in ("critical", "high") else ""
             cells.append(f"<td>{sum(counts.values())}{badge}</td>" if c.judged else "<td>-</td>")
-        change = _e(_change(c)) + (' <span class="fail">worse</span>' if c.worse else "")
+        change = _e(_change(c, summary.since_hours)) + (' <span class="fail">worse</span>' if c.worse else "")
         status = _e(c.latest.status) if c.latest.error is None else '<span class="fail">failed</span> (see below)'
         out.append(
             f'<tr><td><a href="#cluster-{_e(c.latest.cluster_id)}"><strong>{_e(c.name)}</strong></a>'
@@ -179,9 +186,9 @@ def fleet_html(summary: FleetSummary) -> str:
         out.append("</tbody></table>")
     else:
         out.append("<p>No findings.</p>")
-    out.append('<h2 id="r2c-changes">New and resolved since each cluster\'s scan before</h2>')
+    out.append(f'<h2 id="r2c-changes">New and resolved since {_e(_since(summary))}</h2>')
     for c in summary.clusters:
-        out.append(f'<h3 id="cluster-{_e(c.latest.cluster_id)}">{_e(c.name)} · {_e(_change(c))}'
+        out.append(f'<h3 id="cluster-{_e(c.latest.cluster_id)}">{_e(c.name)} · {_e(_change(c, summary.since_hours))}'
                    + (' <span class="fail">worse</span>' if c.worse else "") + "</h3>")
         if c.judged is None:
             out.append(f"<p>Never scanned successfully: {_e(c.latest.error)}</p>")

@@ -77,6 +77,7 @@ class FleetSummary:
     store: str
     generated_at: str
     stale_after_hours: float
+    since_hours: float | None
     clusters: tuple[ClusterSummary, ...]
     top_rules: tuple[RuleSummary, ...]
 
@@ -90,14 +91,17 @@ def _parse(ts: str) -> datetime:
 
 
 def fleet_summary(store: Store, *, stale_after_hours: float = 26.0, top: int = 10,
-                  now: datetime | None = None) -> FleetSummary:
+                  since_hours: float | None = None, now: datetime | None = None) -> FleetSummary:
     """Read the fleet's state from ``store``.
 
     Args:
         stale_after_hours: a cluster whose newest scan is older than this is *not scanned
             recently* (default 26: a daily scan, with slack).
         top: how many rules to list.
-        now: the time to measure staleness from (default: now).
+        since_hours: compare each cluster's newest successful scan with its newest
+            successful scan at least this old (24: "since yesterday"); ``None``: with the
+            successful scan just before it.
+        now: the time to measure from (default: now).
     """
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(hours=stale_after_hours)
@@ -111,6 +115,10 @@ def fleet_summary(store: Store, *, stale_after_hours: float = 26.0, top: int = 1
         good = [r for r in rows if r.status != "failed"]
         judged = good[-1] if good else None
         previous = good[-2] if len(good) > 1 else None
+        if since_hours is not None:
+            before_cut = now - timedelta(hours=since_hours)
+            older = [r for r in good[:-1] if _parse(r.generated_at) <= before_cut]
+            previous = older[-1] if older else None
         now_f = store.findings(judged.scan_id) if judged else []
         before = store.findings(previous.scan_id) if previous else []
         by_loop = {lp: dict.fromkeys(SEVERITIES, 0) for lp in LOOPS}
@@ -140,6 +148,7 @@ def fleet_summary(store: Store, *, stale_after_hours: float = 26.0, top: int = 1
         store=store.url,
         generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         stale_after_hours=stale_after_hours,
+        since_hours=since_hours,
         clusters=tuple(clusters),
         top_rules=tuple(top_rules),
     )

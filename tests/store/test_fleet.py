@@ -164,3 +164,46 @@ def test_plain_progress_lines_when_piped(fleet_world: Path, tmp_path: Path, caps
     assert any(line.startswith("prod-aws: done: ") for line in lines)
     assert any(line.startswith(f"{DOWN}: failed: ") for line in lines)
     assert "1 of 2 clusters scanned" in out
+
+
+def test_worse_since_yesterday(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Scans yesterday, this morning and now: --since 86400 compares now with yesterday's,
+    the default with this morning's."""
+    from datetime import datetime, timedelta, timezone
+
+    import attrs
+
+    from r2c_clouds.store import record_of
+
+    base = record_of(r2c.scan(r2c.demo("domino"), cloud="recorded"))
+    high = next(f for f in base.findings if f.severity == "high")
+    rest = tuple(f for f in base.findings if f.id != high.id)
+    new_high = attrs.evolve(high, id="feedfacecafe", message="appeared this morning")
+    now = datetime.now(timezone.utc)
+
+    def ago(hours: float) -> str:  # the CLI measures from the wall clock: so do the scans
+        return (now - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    scans = [
+        attrs.evolve(base, scan_id="1" * 32, generated_at=ago(25.5), findings=rest),
+        attrs.evolve(base, scan_id="2" * 32, generated_at=ago(2.5), findings=(new_high, *rest)),
+        attrs.evolve(base, scan_id="3" * 32, generated_at=ago(0.5), findings=(new_high, *rest)),
+    ]
+    with r2c.store.open(store_url) as store:
+        for rec in scans:
+            store.record(rec)
+    from r2c_clouds.store.summary import fleet_summary
+
+    with r2c.store.open(store_url) as store:
+        [since_before] = fleet_summary(store, now=now).clusters
+        [since_yesterday] = fleet_summary(store, now=now, since_hours=24).clusters
+        [since_a_week] = fleet_summary(store, now=now, since_hours=24 * 7).clusters
+    assert since_before.previous is not None and since_before.previous.scan_id == "2" * 32
+    assert since_before.new == () and not since_before.worse
+    assert since_yesterday.previous is not None and since_yesterday.previous.scan_id == "1" * 32
+    assert [f.id for f in since_yesterday.new] == ["feedfacecafe"] and since_yesterday.worse
+    assert since_a_week.previous is None and since_a_week.first_scan
+
+    assert main(["fleet", "report", "--store", store_url, "--since", "86400", "-o", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["since_hours"] == 24 and doc["clusters"][0]["worse"] is True
