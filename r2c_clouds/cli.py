@@ -102,16 +102,6 @@ def _positive_int_of(what: str) -> Callable[[str], int]:
     return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of minutes, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of minutes, got {value}")
-    return value
-
-
 # ---------------------------------------------------------------------- parser
 
 
@@ -197,7 +187,7 @@ def _cloud_options(p: argparse.ArgumentParser, *, default: str = "auto") -> None
     g.add_argument(
         "--window-minutes",
         dest="window_minutes",
-        type=_positive_int,
+        type=_positive_int_of("minutes"),
         default=60,
         metavar="N",
         help="metrics window for saturation checks (default: 60)",
