@@ -11,10 +11,12 @@ and the ``recorded`` provider reads (see :func:`r2c_clouds.kube.facts_file.dump_
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Generic, TypeVar
 
 from attrs import field, frozen
 
 __all__ = [
+    "Answer",
     "CloudFacts",
     "ClusterIdentity",
     "Disk",
@@ -344,3 +346,32 @@ class CloudFacts:
     def node_pool(self, name: str) -> NodePool | None:
         """A node pool by name."""
         return self._pools_by_name.get(name)
+
+
+_F = TypeVar("_F")
+
+
+@frozen
+class Answer(Generic[_F]):
+    """What one question to a provider returned (see :mod:`r2c_clouds.providers.questions`).
+
+    Args:
+        facts: the facts asked for (a fact, ``None`` when there is none, or a tuple of them);
+            each carries its :class:`Provenance`.
+        not_checked: what could not be answered, and why (``forbidden: ec2:DescribeVolumes``):
+            a denied call is an answer, not an exception.
+        api_calls: the calls this question made, per operation (the scan counts the same).
+
+    >>> a = Answer((), (NotChecked("disks", "forbidden: ec2:DescribeVolumes"),))
+    >>> a.checked
+    False
+    """
+
+    facts: _F
+    not_checked: tuple[NotChecked, ...] = ()
+    api_calls: dict[str, int] = field(factory=dict, eq=False)
+
+    @property
+    def checked(self) -> bool:
+        """Was everything asked answered (nothing not checked)?"""
+        return not self.not_checked

@@ -18,6 +18,7 @@ __all__ = [
     "ObjectRef",
     "Severity",
     "Status",
+    "Verdict",
     "finding_id",
 ]
 
@@ -115,6 +116,27 @@ class Evidence:
     ref: str
     detail: str
     time: str | None = None
+
+
+@frozen
+class Verdict:
+    """A rule's judgement of one cloud fact, on its own (no cluster needed): what a script
+    gets from ``r2c_clouds.rules.judge_*``.
+
+    Args:
+        rule: the rule that judges it (``identity.trust-mismatch``).
+        ok: nothing to report.
+        message: what the report would say of the fact (for an ``ok`` verdict, why it is fine).
+        evidence: the evidence the report would cite.
+    """
+
+    rule: str
+    ok: bool
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.ok
 
 
 def finding_id(rule: str, subject: ObjectRef, key: str = "") -> str:

@@ -71,6 +71,7 @@ from r2c_clouds.loops import (
     StorageQuestions,
 )
 from r2c_clouds.model.cloud import NotChecked
+from r2c_clouds.providers.questions import ProviderQuestions
 
 if TYPE_CHECKING:
     from r2c_clouds.model.checklist import ChecklistContext
@@ -321,7 +322,7 @@ class Option:
         return self.flag.lstrip("-").replace("-", "_")
 
 
-class CloudProvider:
+class CloudProvider(ProviderQuestions):
     """Base of the built-in cloud plugins (a third-party plugin may use it or implement the
     :class:`r2c_clouds.loops.Provider` protocol directly).
 
@@ -334,7 +335,9 @@ class CloudProvider:
             ``--cloud auto`` say which extra to install instead of failing.
 
     Subclasses call ``super().__init__(max_workers=...)``, implement :meth:`describe` and
-    put the four loops in their package's loop modules (:data:`LOOP_MODULES`).
+    put the four loops in their package's loop modules (:data:`LOOP_MODULES`). The question
+    methods a script calls (:class:`~r2c_clouds.providers.questions.ProviderQuestions`:
+    ``workload_identity``, ``disks``...) come with it, built on those loops.
     """
 
     name: ClassVar[str] = "cloud"

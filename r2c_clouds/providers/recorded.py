@@ -24,10 +24,11 @@ from r2c_clouds.loops import (
 )
 from r2c_clouds.model.cloud import CloudFacts, NotChecked
 from r2c_clouds.model.cluster import ClusterState
+from r2c_clouds.providers.questions import ProviderQuestions
 
 __all__ = ["FACTS_FILE", "SCHEMA", "RecordedProvider", "dump_facts", "load_facts"]
 
-class RecordedProvider:
+class RecordedProvider(ProviderQuestions):
     """Answers the four loops from recorded :class:`CloudFacts`.
 
     Args:

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from r2c_clouds.loops.compute import node_pool_of
 from r2c_clouds.loops.identity import IDENTITY_ANNOTATIONS, image_registry
 from r2c_clouds.model import kube as k
-from r2c_clouds.model.cloud import ClusterIdentity, IdentityBinding
+from r2c_clouds.model.cloud import ClusterIdentity, IdentityBinding, RegistryAccess
 from r2c_clouds.model.cluster import ClusterState, pod_ref
 from r2c_clouds.model.credentials import CLOUD_CREDENTIAL_ENV
-from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
+from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity, Verdict
 from r2c_clouds.rules._registry import RuleContext, rule
 from r2c_clouds.rules._workloads import Workload, event_evidence, workloads
 
@@ -25,6 +25,8 @@ __all__ = [
     "cluster_admin_sprawl",
     "identity_not_found",
     "image_pull_auth",
+    "judge_identity_binding",
+    "judge_registry_access",
     "static_cloud_credentials",
     "trust_mismatch",
     "workload_identity_not_enabled",
@@ -314,6 +316,42 @@ def _pod_errors(cluster: ClusterState, pods: list[k.Pod]) -> list[Evidence]:
     return out[:5]
 
 
+def judge_identity_binding(b: IdentityBinding) -> Verdict:
+    """Does this binding let ServiceAccount ``b.namespace/b.service_account`` get its cloud
+    identity? The verdict of ``identity.identity-not-found`` (the identity does not exist) or
+    ``identity.trust-mismatch`` (its trust does not admit the ServiceAccount), with the words
+    and evidence the report uses, less what only the cluster knows (its pods).
+
+    >>> from r2c_clouds.model.cloud import Provenance
+    >>> b = IdentityBinding("shop", "api", "arn:aws:iam::123456789012:role/api", "irsa",
+    ...                     Provenance("aws", "iam:GetRole", "arn:aws:iam::123456789012:role/api"),
+    ...                     trusted=False, problems=("subject system:serviceaccount:shop:api not matched",))
+    >>> v = judge_identity_binding(b)
+    >>> v.ok, v.rule
+    (False, 'identity.trust-mismatch')
+    >>> v.message
+    'ServiceAccount/shop/api cannot assume arn:aws:iam::123456789012:role/api (irsa): subject system:serviceaccount:shop:api not matched'
+    """
+    ref = ObjectRef("ServiceAccount", b.namespace, b.service_account)
+    src = b.provenance.provider
+    evidence = [Evidence(src, b.provenance.ref(), p) for p in b.problems]
+    if not b.exists:
+        if not b.problems:
+            evidence.append(Evidence(src, b.provenance.ref(), f"{b.identity} not found"))
+        return Verdict("identity.identity-not-found", False,
+                       f"{ref} names {_identity_kind(b)} {b.identity} ({b.mechanism}), which does not exist",
+                       tuple(evidence))
+    if b.trust_subjects and not b.trusted:
+        evidence.append(Evidence(src, b.provenance.ref(), f"trust admits: {', '.join(b.trust_subjects)}"))
+    if not b.trusted:
+        problems = "; ".join(b.problems) or "its trust does not admit this ServiceAccount"
+        return Verdict("identity.trust-mismatch", False, f"{ref} cannot assume {b.identity} ({b.mechanism}): {problems}",
+                       tuple(evidence))
+    return Verdict("identity.trust-mismatch", True,
+                   f"{ref} can assume {b.identity} ({b.mechanism}): it exists and its trust admits the ServiceAccount",
+                   tuple(evidence))
+
+
 def _binding_findings(ctx: RuleContext, *, missing: bool) -> Iterator[Finding]:
     cluster = ctx.cluster
     facts = ctx.facts
@@ -330,12 +368,8 @@ def _binding_findings(ctx: RuleContext, *, missing: bool) -> Iterator[Finding]:
         if not pods and key not in annotated:
             continue
         ref = ObjectRef("ServiceAccount", b.namespace, b.service_account)
-        src = b.provenance.provider
-        evidence = [Evidence(src, b.provenance.ref(), p) for p in b.problems]
-        if missing and not b.problems:
-            evidence.append(Evidence(src, b.provenance.ref(), f"{b.identity} not found"))
-        if not missing and b.trust_subjects:
-            evidence.append(Evidence(src, b.provenance.ref(), f"trust admits: {', '.join(b.trust_subjects)}"))
+        verdict = judge_identity_binding(b)
+        evidence = list(verdict.evidence)
         if key in annotated:
             mech, value = annotated[key]
             evidence.append(Evidence("kubernetes", str(ref), f"annotated for {mech}: {value}"))
@@ -343,13 +377,9 @@ def _binding_findings(ctx: RuleContext, *, missing: bool) -> Iterator[Finding]:
         evidence.extend(errors)
         use = f"{len(pods)} pod(s) use it" if pods else "no running pod uses it yet"
         if missing:
-            message = (
-                f"{ref} names {_identity_kind(b)} {b.identity} ({b.mechanism}), which does not exist: "
-                f"{use}{' and get no cloud credentials' if pods else ''}"
-            )
+            message = f"{verdict.message}: {use}{' and get no cloud credentials' if pods else ''}"
         else:
-            problems = "; ".join(b.problems) or "its trust does not admit this ServiceAccount"
-            message = f"{ref} cannot assume {b.identity} ({b.mechanism}): {problems}. {use}"
+            message = f"{verdict.message}. {use}"
         if errors:
             message += f"; {len(errors)} sign(s) of failure in those pods"
         yield ctx.finding(
@@ -619,6 +649,26 @@ def _has_pull_secrets(cluster: ClusterState, pod: k.Pod) -> bool:
     return sa is not None and bool(sa.image_pull_secrets)
 
 
+def judge_registry_access(ra: RegistryAccess) -> Verdict:
+    """May this node identity pull from this registry? The verdict of ``identity.image-pull-auth``
+    on one fact (the report adds the pods that pull from it).
+
+    >>> from r2c_clouds.model.cloud import Provenance
+    >>> ra = RegistryAccess("acme.azurecr.io", "kubelet-identity", False, Provenance("azure", "roleAssignments"),
+    ...                     missing=("AcrPull",))
+    >>> judge_registry_access(ra).message
+    'kubelet-identity cannot pull from acme.azurecr.io: missing AcrPull'
+    """
+    pool = f" (node pool {ra.node_pool})" if ra.node_pool else ""
+    if ra.can_pull:
+        return Verdict("identity.image-pull-auth", True, f"{ra.principal}{pool} can pull from {ra.registry}")
+    missing = ", ".join(ra.missing) or "pull permission"
+    return Verdict(
+        "identity.image-pull-auth", False, f"{ra.principal}{pool} cannot pull from {ra.registry}: missing {missing}",
+        (Evidence(ra.provenance.provider, ra.provenance.ref(), f"{ra.principal} cannot pull from {ra.registry}: missing {missing}"),),
+    )
+
+
 @rule(
     "identity.image-pull-auth",
     severity=Severity.HIGH,
@@ -670,8 +720,7 @@ def image_pull_auth(ctx: RuleContext) -> Iterator[Finding]:
             ]
             ref = ObjectRef("NodePool", None, pool)
             missing = ", ".join(ra.missing) or "pull permission"
-            evidence = [Evidence(ra.provenance.provider, ra.provenance.ref(),
-                                 f"{ra.principal} cannot pull from {ra.registry}: missing {missing}")]
+            evidence = list(judge_registry_access(ra).evidence)
             evidence.extend(
                 Evidence("kubernetes", str(pod_ref(p)), f"on node {p.spec.node_name}: image pull failing") for p in failing[:5]
             )

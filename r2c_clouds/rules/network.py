@@ -14,14 +14,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
 from r2c_clouds.model import kube as k
+from r2c_clouds.model.cloud import EgressGateway, Subnet
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace, node_zone, pod_ref
-from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
+from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity, Verdict
 from r2c_clouds.rules._registry import RuleContext, rule
 
 __all__ = [
     "SelectorIndex",
     "cross_zone_traffic",
     "ingress_timeout_default",
+    "judge_egress_gateway",
+    "judge_subnet",
     "missing_readiness_probe",
     "mtu_mismatch",
     "nat_saturation",
@@ -561,6 +564,63 @@ _DROP_MEANING = {
 }
 
 
+def judge_egress_gateway(gw: EgressGateway) -> Verdict:
+    """Is this NAT gateway dropping connections? The verdict of ``network.nat-saturation`` on
+    one gateway: port allocation errors, drops (by the cloud's reason where it gives one), NAT
+    allocation failures, or (Azure) a datapath availability below 99% over the window.
+
+    >>> from r2c_clouds.model.cloud import Provenance
+    >>> gw = EgressGateway("nat-0abc", Provenance("aws", "cloudwatch:GetMetricData", "nat-0abc"),
+    ...                    zone="us-east-1b", port_allocation_errors=1834.0)
+    >>> judge_egress_gateway(gw).message
+    'NAT gateway nat-0abc (zone us-east-1b) reported 1834 port allocation errors over the last 60 min: outbound connections from the pods behind it are failing.'
+    """
+    errors = gw.port_allocation_errors or 0.0
+    drops = gw.dropped_packets or 0.0
+    avail = gw.datapath_availability
+    degraded = avail is not None and avail < DATAPATH_AVAILABILITY_THRESHOLD
+    window = f"over the last {gw.window_minutes} min"
+    zone = f" (zone {gw.zone})" if gw.zone else ""
+    if errors <= 0 and drops < DROPPED_PACKETS_THRESHOLD and not degraded and not gw.allocation_failed:
+        return Verdict("network.nat-saturation", True,
+                       f"NAT gateway {gw.gateway_id}{zone} reported no port allocation errors {window}")
+    evidence = []
+    src, ref = gw.provenance.provider, gw.provenance.ref()
+    if errors > 0:
+        evidence.append(Evidence(src, ref, f"{errors:g} port allocation errors {window}"))
+    if gw.drop_reasons:
+        for reason, n in gw.drop_reasons:
+            if n > 0:
+                evidence.append(Evidence(src, ref, f"{n:g} packets dropped for {reason} {window}: {_DROP_MEANING.get(reason, 'as the cloud reports it')}"))
+    elif drops > 0:
+        evidence.append(Evidence(src, ref, f"{drops:g} dropped packets {window}"))
+    if gw.allocation_failed:
+        evidence.append(Evidence(src, ref, f"NAT IP or port allocation failed for some VMs {window}"))
+    if gw.settings:
+        evidence.append(Evidence(src, ref, "settings: " + ", ".join(f"{k} {v}" for k, v in gw.settings)))
+    if avail is not None:
+        evidence.append(Evidence(src, ref, f"datapath availability {avail:g}% (average) {window}"))
+    if gw.active_connections is not None:
+        evidence.append(Evidence(src, ref, f"peak {gw.active_connections:g} active connections {window}"))
+    other = [(r, n) for r, n in gw.drop_reasons if n > 0 and r != "OUT_OF_RESOURCES"]
+    if errors <= 0 and other and drops >= DROPPED_PACKETS_THRESHOLD:
+        what = ", ".join(f"{n:g} for {r}" for r, n in other)
+        message = (f"NAT gateway {gw.gateway_id}{zone} dropped packets {window} ({what}), not for port "
+                   "exhaustion: " + "; ".join(_DROP_MEANING.get(r, r) for r, _ in other) + ".")
+    elif errors > 0 or drops >= DROPPED_PACKETS_THRESHOLD or gw.allocation_failed:
+        what = (f"{errors:g} port allocation errors" if errors > 0 else f"{drops:g} dropped packets" if drops > 0
+                else "NAT allocation failures")
+        message = f"NAT gateway {gw.gateway_id}{zone} reported {what} {window}: outbound connections from the pods behind it are failing."
+        if degraded:
+            message += f" Its datapath availability was {avail:g}%."
+    else:
+        message = (
+            f"NAT gateway {gw.gateway_id}{zone} had a datapath availability of {avail:g}% {window} "
+            f"(below {DATAPATH_AVAILABILITY_THRESHOLD:g}%): outbound connections from the pods behind it were dropped."
+        )
+    return Verdict("network.nat-saturation", False, message, tuple(evidence))
+
+
 @rule(
     "network.nat-saturation",
     severity=Severity.HIGH,
@@ -584,54 +644,15 @@ def nat_saturation(ctx: RuleContext) -> Iterator[Finding]:
     availability below 99% over the metrics window."""
     assert ctx.facts is not None  # guaranteed by needs_cloud
     for gw in ctx.facts.egress_gateways:
-        errors = gw.port_allocation_errors or 0.0
-        drops = gw.dropped_packets or 0.0
-        avail = gw.datapath_availability
-        degraded = avail is not None and avail < DATAPATH_AVAILABILITY_THRESHOLD
-        if errors <= 0 and drops < DROPPED_PACKETS_THRESHOLD and not degraded and not gw.allocation_failed:
+        verdict = judge_egress_gateway(gw)
+        if verdict.ok:
             continue
-        window = f"over the last {gw.window_minutes} min"
-        evidence = []
-        src, ref = gw.provenance.provider, gw.provenance.ref()
-        if errors > 0:
-            evidence.append(Evidence(src, ref, f"{errors:g} port allocation errors {window}"))
-        if gw.drop_reasons:
-            for reason, n in gw.drop_reasons:
-                if n > 0:
-                    evidence.append(Evidence(src, ref, f"{n:g} packets dropped for {reason} {window}: {_DROP_MEANING.get(reason, 'as the cloud reports it')}"))
-        elif drops > 0:
-            evidence.append(Evidence(src, ref, f"{drops:g} dropped packets {window}"))
-        if gw.allocation_failed:
-            evidence.append(Evidence(src, ref, f"NAT IP or port allocation failed for some VMs {window}"))
-        if gw.settings:
-            evidence.append(Evidence(src, ref, "settings: " + ", ".join(f"{k} {v}" for k, v in gw.settings)))
-        if avail is not None:
-            evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"datapath availability {avail:g}% (average) {window}"))
-        if gw.active_connections is not None:
-            evidence.append(Evidence(gw.provenance.provider, gw.provenance.ref(), f"peak {gw.active_connections:g} active connections {window}"))
-        zone = f" (zone {gw.zone})" if gw.zone else ""
-        other = [(r, n) for r, n in gw.drop_reasons if n > 0 and r != "OUT_OF_RESOURCES"]
-        if errors <= 0 and other and drops >= DROPPED_PACKETS_THRESHOLD:
-            what = ", ".join(f"{n:g} for {r}" for r, n in other)
-            message = (f"NAT gateway {gw.gateway_id}{zone} dropped packets {window} ({what}), not for port "
-                       "exhaustion: " + "; ".join(_DROP_MEANING.get(r, r) for r, _ in other) + ".")
-        elif errors > 0 or drops >= DROPPED_PACKETS_THRESHOLD or gw.allocation_failed:
-            what = (f"{errors:g} port allocation errors" if errors > 0 else f"{drops:g} dropped packets" if drops > 0
-                    else "NAT allocation failures")
-            message = f"NAT gateway {gw.gateway_id}{zone} reported {what} {window}: outbound connections from the pods behind it are failing."
-            if degraded:
-                message += f" Its datapath availability was {avail:g}%."
-        else:
-            message = (
-                f"NAT gateway {gw.gateway_id}{zone} had a datapath availability of {avail:g}% {window} "
-                f"(below {DATAPATH_AVAILABILITY_THRESHOLD:g}%): outbound connections from the pods behind it were dropped."
-            )
         yield ctx.finding(
             ObjectRef("NatGateway", None, gw.gateway_id),
-            message,
-            evidence=evidence,
+            verdict.message,
+            evidence=list(verdict.evidence),
             related=[ObjectRef("Zone", None, gw.zone)] if gw.zone else [],
-            severity=None if errors > 0 else Severity.MEDIUM,
+            severity=None if (gw.port_allocation_errors or 0.0) > 0 else Severity.MEDIUM,
         )
 
 
@@ -710,6 +731,48 @@ def _ips_per_node(ctx: RuleContext, zone: str | None) -> tuple[int, str]:
     return 1, "one node IP"
 
 
+def judge_subnet(sn: Subnet, need: int | None = None, why: str | None = None) -> Verdict:
+    """Has this subnet (or pod range) room for the cluster to grow? The verdict of
+    ``network.subnet-ip-exhaustion`` on one fact: its free IPs against max(16, 10% of it) and
+    against what one more node takes.
+
+    Args:
+        need: the addresses one more node takes (default: the subnet's own ``ips_per_node``,
+            else 1: the node's own IP; the scan works it out from the CNI and max pods).
+        why: the reason for ``need``, as the message gives it.
+
+    >>> from r2c_clouds.model.cloud import Provenance
+    >>> sn = Subnet("subnet-0abc", Provenance("aws", "ec2:DescribeSubnets", "subnet-0abc"), zone="us-east-1a",
+    ...             available_ips=12, total_ips=256)
+    >>> judge_subnet(sn, 30, "a node takes its IP plus up to 29 pod IPs").message
+    'Subnet subnet-0abc in us-east-1a has 12 of 256 IPs free: fewer than the 30 one more node needs (a node takes its IP plus up to 29 pod IPs).'
+    """
+    if sn.ips_per_node:
+        need, why = sn.ips_per_node, f"a node takes a range of {sn.ips_per_node} addresses for its pods"
+    elif need is None:
+        need, why = 1, "one node IP"
+    why = why or f"{need} addresses"
+    total = f" of {sn.total_ips}" if sn.total_ips is not None else ""
+    zone = f" in {sn.zone}" if sn.zone else ""
+    if sn.available_ips is None:
+        return Verdict("network.subnet-ip-exhaustion", True, f"Subnet {sn.subnet_id}{zone}: free IPs not reported")
+    floor = max(16, (sn.total_ips or 0) // 10)
+    if sn.available_ips >= floor and sn.available_ips >= need:
+        return Verdict("network.subnet-ip-exhaustion", True,
+                       f"Subnet {sn.subnet_id}{zone} has {sn.available_ips}{total} IPs free: room for one more node "
+                       f"({need}) and above the floor of {floor}")
+    tail = (
+        f"fewer than the {need} one more node needs ({why})"
+        if sn.available_ips < need
+        else f"below the floor of {floor} (max(16, 10% of the subnet)); one more node needs {need} ({why})"
+    )
+    return Verdict(
+        "network.subnet-ip-exhaustion", False, f"Subnet {sn.subnet_id}{zone} has {sn.available_ips}{total} IPs free: {tail}.",
+        (Evidence(sn.provenance.provider, sn.provenance.ref(),
+                  f"{sn.available_ips}{total} available IPs" + (f", CIDR {sn.cidr}" if sn.cidr else "")),),
+    )
+
+
 @rule(
     "network.subnet-ip-exhaustion",
     severity=Severity.MEDIUM,
@@ -733,31 +796,17 @@ def subnet_ip_exhaustion(ctx: RuleContext) -> Iterator[Finding]:
     for sn in ctx.facts.subnets:
         if sn.available_ips is None:
             continue
-        floor = max(16, (sn.total_ips or 0) // 10)
-        if sn.ips_per_node:
-            need, why = sn.ips_per_node, f"a node takes a range of {sn.ips_per_node} addresses for its pods"
-        else:
-            need, why = _ips_per_node(ctx, sn.zone)
-        if sn.available_ips >= floor and sn.available_ips >= need:
+        need, why = (sn.ips_per_node, None) if sn.ips_per_node else _ips_per_node(ctx, sn.zone)
+        verdict = judge_subnet(sn, need, why)
+        if verdict.ok:
             continue
-        total = f" of {sn.total_ips}" if sn.total_ips is not None else ""
-        zone = f" in {sn.zone}" if sn.zone else ""
-        severity = Severity.HIGH if sn.available_ips < need else None
-        tail = (
-            f"fewer than the {need} one more node needs ({why})"
-            if severity is not None
-            else f"below the floor of {floor} (max(16, 10% of the subnet)); one more node needs {need} ({why})"
-        )
         yield ctx.finding(
             ObjectRef("Subnet", None, sn.subnet_id),
-            f"Subnet {sn.subnet_id}{zone} has {sn.available_ips}{total} IPs free: {tail}.",
-            evidence=[
-                Evidence(sn.provenance.provider, sn.provenance.ref(),
-                         f"{sn.available_ips}{total} available IPs" + (f", CIDR {sn.cidr}" if sn.cidr else "")),
-            ],
+            verdict.message,
+            evidence=list(verdict.evidence),
             # a subnet serves its zone; a range without one (a GKE pod range) serves every zone
             related=[ObjectRef("Zone", None, z) for z in ([sn.zone] if sn.zone else _node_zones(ctx.cluster))],
-            severity=severity,
+            severity=Severity.HIGH if sn.available_ips < (need or 0) else None,
         )
 
 

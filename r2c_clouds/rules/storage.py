@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from r2c_clouds.loops.storage import volume_ref
 from r2c_clouds.model import kube as k
+from r2c_clouds.model.cloud import Disk
 from r2c_clouds.model.cluster import (
     ZONE_LABELS,
     ClusterState,
@@ -21,13 +22,14 @@ from r2c_clouds.model.cluster import (
     node_zone,
     pod_ref,
 )
-from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
+from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity, Verdict
 from r2c_clouds.rules._registry import RuleContext, rule
 from r2c_clouds.scheduler import PV_ZONE_KEYS
 
 __all__ = [
     "database_as_deployment",
     "immediate_binding",
+    "judge_disk_zone",
     "no_topology_spread",
     "pv_zones",
     "statefulset_rollout_stuck",
@@ -187,6 +189,33 @@ def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- zone-conflict
 
 
+def judge_disk_zone(disk: Disk, zone: str) -> Verdict:
+    """Can a node in ``zone`` attach this disk? The question ``storage.zone-conflict`` asks of
+    each pod's node: a zonal disk attaches only in its own zone (Azure's ``1`` and
+    ``eastus-1`` are one zone); a zone-redundant (regional) disk anywhere.
+
+    >>> from r2c_clouds.model.cloud import Provenance
+    >>> d = Disk("vol-0abc", Provenance("aws", "ec2:DescribeVolumes", "vol-0abc"), zones=("us-east-1a",))
+    >>> judge_disk_zone(d, "us-east-1b").message
+    'disk vol-0abc is in us-east-1a: a node in us-east-1b cannot attach it'
+    >>> judge_disk_zone(d, "us-east-1a").ok
+    True
+    """
+    evidence: tuple[Evidence, ...] = ()
+    if disk.zones:
+        evidence = (Evidence(disk.provenance.provider, disk.provenance.ref(),
+                             f"disk {disk.volume_handle} is in {', '.join(disk.zones)}"),)
+    if not disk.exists:
+        return Verdict("storage.zone-conflict", False, f"disk {disk.volume_handle} does not exist", evidence)
+    if disk.zone_redundant or not disk.zones:
+        return Verdict("storage.zone-conflict", True, f"disk {disk.volume_handle} is not zonal: any zone can attach it",
+                       evidence)
+    if _in_zones(zone, disk.zones):
+        return Verdict("storage.zone-conflict", True, f"disk {disk.volume_handle} is in {zone}", evidence)
+    return Verdict("storage.zone-conflict", False,
+                   f"disk {disk.volume_handle} is in {', '.join(disk.zones)}: a node in {zone} cannot attach it", evidence)
+
+
 @rule(
     "storage.zone-conflict",
     severity=Severity.HIGH,
@@ -230,9 +259,7 @@ def zone_conflict(ctx: RuleContext) -> Iterator[Finding]:
             if disk.zone_redundant:
                 continue
             disk_zones = disk.zones
-            if disk_zones:
-                evidence.append(Evidence(disk.provenance.provider, disk.provenance.ref(),
-                                         f"disk {vref.volume_handle if vref else ''} is in {', '.join(disk_zones)}"))
+            evidence.extend(judge_disk_zone(disk, "").evidence)  # the disk's zones, as the cloud says
         zones = disk_zones or affinity
         conflicts: list[tuple[k.Pod, str]] = []
         for pod in pods:

@@ -123,6 +123,8 @@ class AwsProvider(CloudProvider):
     """
 
     name = "aws"
+    identity_mechanism = "irsa"
+    disk_driver = "ebs.csi.aws.com"
     provider_id_schemes = ("aws",)
     requires = ("boto3",)
     cli_options = (

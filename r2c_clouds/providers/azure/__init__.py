@@ -78,6 +78,8 @@ class AzureProvider(CloudProvider):
     """
 
     name = "azure"
+    identity_mechanism = "azure-workload-identity"
+    disk_driver = "disk.csi.azure.com"
     provider_id_schemes = ("azure",)
     requires = ("azure.mgmt.containerservice", "azure.identity")
     cli_options = (

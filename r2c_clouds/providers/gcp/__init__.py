@@ -91,6 +91,8 @@ class GcpProvider(CloudProvider):
     """
 
     name: ClassVar[str] = "gcp"
+    identity_mechanism = "gke-workload-identity"
+    disk_driver = "pd.csi.storage.gke.io"
     provider_id_schemes: ClassVar[tuple[str, ...]] = ("gce",)
     requires: ClassVar[tuple[str, ...]] = (
         "google.cloud.container_v1",
