@@ -116,7 +116,8 @@ class ProviderQuestions:
         ans, calls = self._counted(lambda: self.identity(q))
         found = next((b for b in ans.bindings if (b.namespace, b.service_account) == (namespace, service_account)
                       and (not identity or b.identity == identity)), None)
-        return Answer(found, _about(ans.not_checked, "identity_bindings", "cluster_identity", "pod_identity"), calls)
+        families = ("identity_bindings", "cluster_identity") + (() if identity else ("pod_identity",))
+        return Answer(found, _about(ans.not_checked, *families), calls)
 
     def registry_access(self, registry: str, *, images: Sequence[str] = ()) -> Answer[tuple[RegistryAccess, ...]]:
         """May the nodes' identities pull from ``registry`` (``123456789012.dkr.ecr.us-east-1.amazonaws.com``,
