@@ -65,7 +65,7 @@ def scan(
     from r2c_clouds.checklist import build_checklist, unselected_rules
     from r2c_clouds.providers import cloud_checklist_items, gather_facts, make_provider
     from r2c_clouds.rules import REGISTRY, run_rules
-    from r2c_clouds.rules._registry import selected_rules
+    from r2c_clouds.rules._registry import NOT_APPLICABLE, selected_rules
 
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -95,7 +95,8 @@ def scan(
     say("running rules")
     with gc_paused():  # rules, links and the checklist create no cycles: see r2c_clouds._gc
         findings, rules_not_checked = run_rules(cluster, facts, rules=rules, loops=loops)
-        not_checked.extend(rules_not_checked)
+        not_applicable = tuple(nc for nc in rules_not_checked if nc.reason == NOT_APPLICABLE)
+        not_checked.extend(nc for nc in rules_not_checked if nc.reason != NOT_APPLICABLE)
         entries = load_exceptions(exceptions) if isinstance(exceptions, (str, os.PathLike)) else list(exceptions or ())
         applied = apply_exceptions(findings, cluster, entries)
         findings = list(applied.kept)
@@ -104,7 +105,8 @@ def scan(
         # rules left out by rules=/loops= did not run: the checklist must not read that as a pass.
         # It is the whole cluster's readiness (its counts are the cluster's), scope or not.
         checklist = build_checklist(
-            cluster, facts, findings, [*not_checked, *unselected_rules(rules, loops)], cloud_items=cloud_checklist_items
+            cluster, facts, findings, [*not_checked, *not_applicable, *unselected_rules(rules, loops)],
+            cloud_items=cloud_checklist_items,
         )
         suppressed = applied.suppressed
         if not cluster.scope.everything:
@@ -130,6 +132,7 @@ def scan(
             suppressed=suppressed,
             expired_exceptions=applied.expired,
             stale_exceptions=applied.stale,
+            not_applicable=not_applicable,
         )
 
 

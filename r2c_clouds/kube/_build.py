@@ -42,6 +42,7 @@ class StateBuilder:
         self.cloud_facts_path: str | None = None
         self.server_version: str | None = None
         self.scope = Scope()
+        self.manifests = False
 
     def add(self, ki: KindInfo, obj: Any) -> None:
         """Add one decoded object (a Secret's wire form is reduced to key names here)."""
@@ -87,6 +88,7 @@ class StateBuilder:
             cloud_facts_path=self.cloud_facts_path,
             server_version=self.server_version,
             scope=self.scope,
+            manifests=self.manifests,
             **fields,
         )
 

@@ -31,10 +31,11 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import msgspec
 
@@ -54,7 +55,7 @@ from r2c_clouds.kube.kinds import KINDS, kind_for
 from r2c_clouds.model.cluster import ClusterState
 from r2c_clouds.model.scope import Scope
 
-__all__ = ["MAX_ARCHIVE_BYTES", "MAX_ARCHIVE_RATIO", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "load_snapshot"]
+__all__ = ["MAX_ARCHIVE_BYTES", "MAX_ARCHIVE_RATIO", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "load_manifests", "load_snapshot"]
 
 #: A member of a bundle archive larger than this is refused (a decompression bomb guard).
 MAX_MEMBER_BYTES = 4 * 2**30
@@ -116,6 +117,48 @@ def load_snapshot(path: str | os.PathLike[str]) -> ClusterState:
     with gc_paused():  # decoded structs hold no cycles; see decode.gc_paused
         cluster = _load(os.fspath(path))
         # before the GC is back: else its first collection walks every object just decoded
+        freeze_if_large(sum(cluster.object_counts().values()))
+    return cluster
+
+
+def load_manifests(paths: Sequence[str | os.PathLike[str]], *, stdin: BinaryIO | None = None) -> ClusterState:
+    """Load manifests about to be applied (``r2c scan -f``): the whole intended state.
+
+    Every kind r2c reads counts as captured: a kind absent from the manifests is absent (no
+    PodDisruptionBudget in them means none), not unknown. Files, directories (recursively:
+    ``.json``, ``.yaml``, ``.yml``), and ``-`` for standard input (``helm template ... |
+    r2c scan -f -``); multi-document YAML, Lists, Helm's ``# Source:`` comments (each object
+    keeps the template file and line it came from, for SARIF).
+
+    Raises:
+        SnapshotError: a path is missing, or a file or object in it cannot be read; no
+            Kubernetes object at all.
+    """
+    shown = ", ".join(os.fspath(p) for p in paths) or "-"
+    builder = StateBuilder(source=f"manifests:{shown}", name=None)
+    builder.manifests = True
+    with gc_paused():
+        for raw in paths:
+            text = os.fspath(raw)
+            if text == "-":
+                stream = stdin if stdin is not None else sys.stdin.buffer
+                data = stream.read()
+                _load_file(builder, _Entry(PurePosixPath("stdin"), "-", _constant(data), len(data)), single=True)
+                continue
+            p = Path(text)
+            if not p.exists():
+                raise SnapshotError(text, "no such file or directory")
+            if p.is_dir():
+                _load_plain(builder, [e for e in _walk_dir(p) if e.rel.name != FACTS_FILE])
+            elif p.is_file():
+                _load_file(builder, _file_entry(p, PurePosixPath(p.name), text), single=True)
+            else:
+                raise SnapshotError(text, "not a regular file or directory")
+        if not builder.captured and not builder.ignored:
+            raise SnapshotError(shown, "no Kubernetes objects found")
+        for ki in KINDS:  # the whole intended state: what is not in it does not exist
+            builder.mark_captured(ki.kind)
+        cluster = builder.build()
         freeze_if_large(sum(cluster.object_counts().values()))
     return cluster
 

@@ -168,6 +168,9 @@ class ClusterState:
         cloud_facts_path: a recorded ``cloud-facts.json`` found beside a snapshot.
         scope: the namespaces and label selector the scan judges (:meth:`scoped`); a live
             read with ``namespaces=`` holds only those namespaces' objects.
+        manifests: the objects are manifests about to be applied (``r2c scan -f``), the whole
+            intended state: no status, no Pods, Events or Nodes; rules that judge a running
+            cluster are not applicable.
     """
 
     source: str
@@ -202,6 +205,7 @@ class ClusterState:
     cloud_facts_path: str | None = None
     server_version: str | None = None
     scope: Scope = field(factory=Scope)
+    manifests: bool = False
 
     def __repr__(self) -> str:
         counts = self.object_counts()

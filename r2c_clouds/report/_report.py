@@ -58,6 +58,8 @@ class Report:
             and where it was written: not in ``findings``, not in the verdict, still shown.
         expired_exceptions: exceptions past their date that matched a finding (it counts again).
         stale_exceptions: exceptions from the file that matched no finding.
+        not_applicable: rules that judge a running cluster, on manifests (``-f``): neither a
+            pass nor *not checked*.
         scan_id: this scan's own id (a random UUID, hex): what the store files it under, so
             recording the same report twice keeps one copy.
     """
@@ -75,6 +77,7 @@ class Report:
     expired_exceptions: tuple[ExceptionEntry, ...] = ()
     stale_exceptions: tuple[ExceptionEntry, ...] = ()
     scan_id: str = field(factory=lambda: uuid.uuid4().hex)
+    not_applicable: tuple[NotChecked, ...] = ()
 
     def finding(self, finding_id: str) -> Finding:
         """A finding by id.

@@ -102,6 +102,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         ],
         "checklist": checklist_dicts(report.checklist),
         "not_checked": [{"what": what, "reason": reason} for what, reason in not_checked],
+        "not_applicable": [{"rule": nc.what, "reason": nc.reason} for nc in sorted(report.not_applicable, key=lambda n: n.what)],
         "incomplete": [{"what": nc.what, "reason": nc.reason} for nc in sorted(report.incomplete, key=lambda n: (n.what, n.reason))],
         "suppressed": [
             {"finding": finding_dict(sup.finding), "reason": sup.reason, "source": sup.source,

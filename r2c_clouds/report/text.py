@@ -429,6 +429,11 @@ def rich_renderable(report: Report) -> RenderableType:
     if report.not_checked:
         parts.extend(_not_checked(report))
         parts.append(Text())
+    if report.not_applicable:
+        rules = ", ".join(sorted(nc.what for nc in report.not_applicable))
+        parts.append(Text.assemble(("Not applicable to manifests", "bold"),
+                                   (f" ({len(report.not_applicable)}; they judge a running cluster): ", "dim"), rules))
+        parts.append(Text())
     parts.append(_footer(report))
     return Group(*parts)
 

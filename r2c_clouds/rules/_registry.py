@@ -65,6 +65,8 @@ class RuleSpec:
         symptom: the rule describes a symptom (something is broken now) rather than a risk.
         needs_all_pods: the rule adds up every pod on a node (free capacity): when the
             source holds only some namespaces (a live read with ``namespaces=``) it is not checked.
+        runtime: the rule judges a running cluster (pods' status, events, where the scheduler
+            put pods, nodes): on manifests about to be applied (``-f``) it is *not applicable*.
     """
 
     id: str
@@ -78,6 +80,7 @@ class RuleSpec:
     needs_cloud: tuple[str, ...] = ()
     symptom: bool = False
     needs_all_pods: bool = False
+    runtime: bool = False
 
     @property
     def name(self) -> str:
@@ -144,6 +147,7 @@ def rule(
     symptom: bool = False,
     loop: Loop | str | None = None,
     needs_all_pods: bool = False,
+    runtime: bool = False,
 ) -> Callable[[_F], _F]:
     """Register a rule function under ``id`` with its metadata.
 
@@ -191,6 +195,7 @@ def rule(
             needs_cloud=tuple(needs_cloud),
             symptom=symptom,
             needs_all_pods=needs_all_pods,
+            runtime=runtime or symptom,
         )
         REGISTRY[id] = (spec, func)
         return func
@@ -231,6 +236,10 @@ def selected_rules(
     ]
 
 
+#: The reason of a rule that judges a running cluster, on manifests (``-f``).
+NOT_APPLICABLE = "not applicable to manifests: judges a running cluster (pod status, events, nodes)"
+
+
 def run_rules(
     cluster: ClusterState,
     facts: CloudFacts | None,
@@ -249,6 +258,9 @@ def run_rules(
         not_checked.append(NotChecked(f"rules plugin {plugin}", f"cannot be loaded: {error}"))
     for spec, func in selected_rules(rules, loops):
         rid = spec.id
+        if cluster.manifests and spec.runtime:
+            not_checked.append(NotChecked(rid, NOT_APPLICABLE))
+            continue
         missing = [kind for kind in spec.needs if not cluster.has(kind)]
         if missing:
             not_checked.append(NotChecked(rid, f"not captured: {', '.join(missing)}"))

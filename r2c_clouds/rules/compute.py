@@ -685,6 +685,7 @@ def _attach_failures(ctx: RuleContext) -> Iterator[Finding]:
     docs="https://kubernetes.io/docs/concepts/scheduling-eviction/resource-bin-packing/",
     needs=("Pod", "Node"),
     needs_all_pods=True,
+    runtime=True,
 )
 def fragmentation(ctx: RuleContext) -> Iterator[Finding]:
     """Pending pods whose request fits the summed free capacity of the nodes that only lack
@@ -766,6 +767,7 @@ def _pool_taint_text(t: k.Taint) -> str:
     needs=("Pod", "Node", "PersistentVolumeClaim", "PersistentVolume"),
     needs_cloud=("node_pools",),
     needs_all_pods=True,
+    runtime=True,
 )
 def node_pool_zone_gap(ctx: RuleContext) -> Iterator[Finding]:
     """Each zone where used PVs are pinned, checked for a node pool with headroom there."""
@@ -930,6 +932,7 @@ _CRITICAL_ADDONS = "CriticalAddonsOnly"
     ),
     docs="https://learn.microsoft.com/azure/aks/use-system-pools",
     needs=("Pod", "Node"),
+    runtime=True,
 )
 def system_pool_user_workloads(ctx: RuleContext) -> Iterator[Finding]:
     """User-namespace pods on AKS system-mode nodes whose pool lacks the CriticalAddonsOnly taint."""

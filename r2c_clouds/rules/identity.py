@@ -687,6 +687,7 @@ def judge_registry_access(ra: RegistryAccess) -> Verdict:
     docs="https://docs.aws.amazon.com/AmazonECR/latest/userguide/ECR_on_EKS.html",
     needs=("Pod", "Node"),
     needs_cloud=("registry_access",),
+    runtime=True,
 )
 def image_pull_auth(ctx: RuleContext) -> Iterator[Finding]:
     """Registries the node identity of a pool cannot pull from, where that pool's pods pull from them."""

@@ -18,6 +18,7 @@ from r2c_clouds.model.cloud import EgressGateway, Subnet
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace, node_zone, pod_ref
 from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity, Verdict
 from r2c_clouds.rules._registry import RuleContext, rule
+from r2c_clouds.rules._workloads import Workload, workloads
 
 __all__ = [
     "SelectorIndex",
@@ -194,43 +195,84 @@ def _services_by_namespace(cluster: ClusterState) -> dict[str, list[k.Service]]:
     needs=("Service", "Pod"),
 )
 def missing_readiness_probe(ctx: RuleContext) -> Iterator[Finding]:
-    """Workloads in user namespaces, selected by a Service, whose serving containers have no readinessProbe."""
+    """Workloads in user namespaces, selected by a Service, none of whose containers has a
+    readinessProbe: judged on the pod template (with or without running pods).
+
+    A pod is Ready only when all its containers are, so one probing container already gates
+    its traffic. The finding names the container that serves the Service's targetPort (by
+    number or by name); when the targetPort matches no container port, it says so instead
+    of asking for a probe on every container.
+    """
     cluster = ctx.cluster
-    # workload -> (services, containers lacking the probe, a sample pod)
+    # workload -> (services, their unmatched target ports, serving containers)
     services: dict[ObjectRef, list[ObjectRef]] = defaultdict(list)
-    lacking: dict[ObjectRef, set[str]] = defaultdict(set)
-    sample: dict[ObjectRef, k.Pod] = {}
-    index = selector_index(cluster)
+    serving: dict[ObjectRef, set[str]] = defaultdict(set)
+    unmatched: dict[ObjectRef, set[str]] = defaultdict(set)
+    chosen: dict[ObjectRef, Workload] = {}
+    by_ns: dict[str, list[Workload]] = defaultdict(list)
+    for w in workloads(cluster):
+        if w.ref.kind not in ("Job", "CronJob"):
+            by_ns[w.namespace].append(w)
     for ns, svcs in sorted(_services_by_namespace(cluster).items()):
         if is_system_namespace(ns):
             continue
         for svc in svcs:
-            seen: set[ObjectRef] = set()
-            for pod in _selected_pods(index, svc):
-                owner = cluster.owner_of(pod) or pod_ref(pod)
-                if owner in seen or owner.kind == "Job":
+            selector = svc.spec.selector
+            if not selector:
+                continue  # a Service without a selector has its endpoints managed by hand
+            for w in by_ns.get(ns, ()):
+                if not _selects(selector, w):
                     continue
-                seen.add(owner)
-                missing = [c.name for c in _serving_containers(svc, pod.spec) if c.readiness_probe is None]
-                if not missing:
-                    continue
-                services[owner].append(_svc_ref(svc))
-                lacking[owner].update(missing)
-                sample.setdefault(owner, pod)
-    for owner in sorted(services):
-        pod = sample[owner]
-        names = ", ".join(sorted(lacking[owner]))
-        svc_names = ", ".join(str(s) for s in services[owner])
+                containers = _app_containers(w.spec)
+                if any(c.readiness_probe is not None for c in containers):
+                    continue  # Ready only when every container is: one probe gates the pod
+                services[w.ref].append(_svc_ref(svc))
+                chosen[w.ref] = w
+                matched = _port_containers(svc, w.spec)
+                if matched:
+                    serving[w.ref].update(c.name for c in matched)
+                else:
+                    unmatched[w.ref].update(_target_port_texts(svc))
+    for ref in sorted(services):
+        w = chosen[ref]
+        svc_names = ", ".join(str(s) for s in services[ref])
+        if serving[ref]:
+            names = ", ".join(sorted(serving[ref]))
+            what = f"container(s) {names} serving it have no readinessProbe"
+            detail = f"containers without readinessProbe: {names}"
+        else:
+            ports = ", ".join(sorted(unmatched[ref]))
+            what = (f"no container has a readinessProbe, and its targetPort {ports} matches no container port "
+                    "(which container serves it cannot be told)")
+            detail = f"no readinessProbe on any container; targetPort {ports} matches no containerPort"
+        where = pod_ref(w.pods[0]) if w.pods else ref
         yield ctx.finding(
-            owner,
-            f"{owner} is selected by {svc_names} but container(s) {names} have no readinessProbe: "
-            "its pods receive traffic before they can serve it.",
-            evidence=[
-                _k8s(pod_ref(pod), f"containers without readinessProbe: {names}"),
-                *(_k8s(s, f"selects {owner}'s pods") for s in services[owner]),
-            ],
-            related=services[owner],
+            ref,
+            f"{ref} is selected by {svc_names} but {what}: its pods receive traffic before they can serve it.",
+            evidence=[_k8s(where, detail), *(_k8s(s, f"selects {ref}'s pods") for s in services[ref])],
+            related=services[ref],
         )
+
+
+def _selects(selector: Mapping[str, str], w: Workload) -> bool:
+    """Does a Service's selector pick the workload's pods (its template's labels, or for
+    pods without a template, any of its pods' labels)?"""
+    label_sets = [w.labels] if not w.pods else [w.labels, *(p.metadata.labels for p in w.pods[:1])]
+    return any(all(labels.get(key) == value for key, value in selector.items()) for labels in label_sets)
+
+
+def _port_containers(svc: k.Service, spec: k.PodSpec) -> list[k.Container]:
+    """The containers exposing one of the Service's target ports (by number or by name)."""
+    nums, names = _target_ports(svc)
+    return [
+        c for c in spec.containers
+        if any(cp.container_port in nums or (cp.name is not None and cp.name in names) for cp in c.ports)
+    ]
+
+
+def _target_port_texts(svc: k.Service) -> list[str]:
+    nums, names = _target_ports(svc)
+    return [*(str(n) for n in sorted(nums)), *sorted(names)]
 
 
 # --------------------------------------------------------------------------- no-default-deny
@@ -265,9 +307,14 @@ def no_default_deny(ctx: RuleContext) -> Iterator[Finding]:
     policies: dict[str, list[k.NetworkPolicy]] = defaultdict(list)
     for np in cluster.network_policies:
         policies[np.metadata.namespace or ""].append(np)
-    for ns in cluster.user_namespaces():
+    templates: dict[str, int] = defaultdict(int)
+    for w in workloads(cluster):
+        if not w.pods:
+            templates[w.namespace] += 1
+    spaces = set(cluster.user_namespaces()) | {ns for ns in templates if not is_system_namespace(ns)}
+    for ns in sorted(spaces):
         pods = [p for p in cluster.pods_by_namespace.get(ns, ()) if _is_live(p)]
-        if not pods:
+        if not pods and not templates.get(ns):
             continue
         nps = policies.get(ns, [])
         if any(_is_default_deny_ingress(np) for np in nps):
@@ -279,9 +326,10 @@ def no_default_deny(ctx: RuleContext) -> Iterator[Finding]:
         else:
             detail = "no NetworkPolicy at all: every pod accepts traffic from anywhere in the cluster"
         detail += " (cluster-wide CNI policies such as Calico GlobalNetworkPolicy are not read)"
+        runs = f"runs {len(pods)} pod(s)" if pods else f"will run {templates[ns]} workload(s)"
         yield ctx.finding(
             subject,
-            f"Namespace {ns} runs {len(pods)} pod(s) without a default-deny ingress policy ({detail}).",
+            f"Namespace {ns} {runs} without a default-deny ingress policy ({detail}).",
             evidence=[_k8s(subject, detail)],
         )
 
@@ -505,6 +553,7 @@ def service_no_ready_endpoints(ctx: RuleContext) -> Iterator[Finding]:
     ),
     docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-readiness-probes",
     needs=("Pod", "Event"),
+    runtime=True,
 )
 def readiness_failing(ctx: RuleContext) -> Iterator[Finding]:
     """Running pods that are not Ready and whose kubelet reports ``Readiness probe failed``."""
@@ -956,6 +1005,7 @@ def _endpoint_zones(cluster: ClusterState, index: SelectorIndex, svc: k.Service)
     ),
     docs="https://kubernetes.io/docs/concepts/services-networking/service/#traffic-distribution",
     needs=("Service", "Pod", "Node"),
+    runtime=True,
 )
 def cross_zone_traffic(ctx: RuleContext) -> Iterator[Finding]:
     """Services whose client pods (naming it in env or args) run in zones without a ready endpoint."""

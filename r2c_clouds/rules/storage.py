@@ -232,6 +232,7 @@ def judge_disk_zone(disk: Disk, zone: str) -> Verdict:
     ),
     docs="https://kubernetes.io/docs/setup/best-practices/multiple-zones/#storage-access-for-zones",
     needs=("PersistentVolumeClaim", "PersistentVolume", "Pod", "Node"),
+    runtime=True,
 )
 def zone_conflict(ctx: RuleContext) -> Iterator[Finding]:
     """PVCs whose disk zone differs from their pod's node zone, or has no schedulable node."""
