@@ -326,17 +326,33 @@ def pdb_blocks_eviction(ctx: RuleContext) -> Iterator[Finding]:
         if is_system_namespace(ns):
             continue
         ref = ObjectRef("PodDisruptionBudget", ns, pdb.metadata.name)
+        if pdb.spec.min_available is None and pdb.spec.max_unavailable is None:
+            yield ctx.finding(
+                ref,
+                f"{ref} sets neither minAvailable nor maxUnavailable: it states no disruption policy "
+                "(set one, e.g. maxUnavailable: 1)",
+                evidence=[Evidence("kubernetes", str(ref), "spec.minAvailable and spec.maxUnavailable not set")],
+                severity=Severity.LOW,
+            )
+            continue
         st = pdb.status
         if st.expected_pods > 0 and st.disruptions_allowed > 0:
             continue  # the common case, decided without touching the pods
         pods = [p for p in cluster.pods_selected(ns, pdb.spec.selector) if not is_terminated(p)]
         expected = st.expected_pods
+        templates: list[ObjectRef] = []
         if expected == 0:
-            # No status (hand-written object): evaluate the spec against the selected pods.
+            # No status (hand-written object): evaluate the spec against the selected pods,
+            # or, before any pod runs (manifests), against the replicas the templates ask for.
             expected = len(pods)
+            healthy = sum(1 for p in pods if _is_ready(p))
+            if expected == 0:
+                chosen = [w for w in workloads(cluster) if w.namespace == (ns or "") and w.replicas is not None
+                          and selector_matches(pdb.spec.selector, w.labels)]
+                expected = healthy = sum(w.replicas or 0 for w in chosen)
+                templates = [w.ref for w in chosen]
             if expected == 0:
                 continue
-            healthy = sum(1 for p in pods if _is_ready(p))
             desired = _desired_healthy(pdb.spec, expected)
             if desired is None:
                 continue
@@ -346,11 +362,13 @@ def pdb_blocks_eviction(ctx: RuleContext) -> Iterator[Finding]:
         if allowed > 0:
             continue
         spec_txt = _pdb_spec_text(pdb.spec)
-        owners = sorted({cluster.owner_of(p) or pod_ref(p) for p in pods})[:_MAX_RELATED]
+        owners = sorted({cluster.owner_of(p) or pod_ref(p) for p in pods} | set(templates))[:_MAX_RELATED]
         status_ev = Evidence(
             "kubernetes",
             str(ref),
             f"{spec_txt}; status: expectedPods {expected}, currentHealthy {healthy}, "
+            f"desiredHealthy {desired}, disruptionsAllowed 0" if not templates else
+            f"{spec_txt}; {', '.join(map(str, templates))} ask(s) for {expected} replica(s) in all: "
             f"desiredHealthy {desired}, disruptionsAllowed 0",
         )
         if healthy >= desired:

@@ -266,7 +266,7 @@ def log_context_missing(ctx: RuleContext) -> Iterator[Finding]:
         wanted = ", ".join(f"{v} ({p})" for p, v in CONTEXT_FIELDS.items())
         yield ctx.finding(
             ref,
-            f"{kind} {ns}/{meta.name}: no container gets {wanted} through the downward API, so its logs "
+            f"{kind} {ns + '/' if ns else ''}{meta.name}: no container gets {wanted} through the downward API, so its logs "
             "cannot name the pod, node or namespace (log content itself is not inspected).",
             evidence=[Evidence("kubernetes", str(ref), "no env valueFrom.fieldRef for metadata.name, spec.nodeName or metadata.namespace")],
         )

@@ -127,6 +127,20 @@ def _template_labels(t: k.PodTemplateSpec) -> dict[str, str]:
 # --------------------------------------------------------------------------- immediate-binding
 
 
+def _named(namespace: str | None, name: str) -> str:
+    """``shop/web``, or ``web`` for an object without a namespace (never ``None/web``)."""
+    return f"{namespace}/{name}" if namespace else name
+
+
+def _zones_evidence(zones: set[str], span: str | None = None) -> Evidence:
+    """The zones the nodes span; on manifests (no Nodes), the assumption made instead."""
+    if not zones:
+        return _k8s("Node/* topology.kubernetes.io/zone",
+                    "the manifests hold no Nodes: judged for a cluster spanning several zones, as production clusters do")
+    text = f"{span} {', '.join(sorted(zones))}" if span else f"nodes span {len(zones)} zones: {', '.join(sorted(zones))}"
+    return _k8s("Node/* topology.kubernetes.io/zone", text)
+
+
 @rule(
     "storage.immediate-binding",
     severity=Severity.MEDIUM,
@@ -148,7 +162,7 @@ def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
     """Immediate-binding StorageClasses of zonal disks in a cluster spanning several zones."""
     cluster = ctx.cluster
     zones = _node_zones(cluster)
-    if len(zones) < 2:
+    if len(zones) < 2 and not cluster.manifests:
         return
     schedulable = _schedulable_zones(cluster)
     for sc in cluster.storage_classes:
@@ -161,7 +175,7 @@ def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
             _k8s(ref, f"provisioner {sc.provisioner}, volumeBindingMode "
                  + (mode if sc.volume_binding_mode else "unset (Immediate)")
                  + (f", parameters {dict(sorted(sc.parameters.items()))}" if sc.parameters else "")),
-            _k8s("Node/* topology.kubernetes.io/zone", f"nodes span {len(zones)} zones: {', '.join(sorted(zones))}"),
+            _zones_evidence(zones),
         ]
         stranded: list[str] = []
         if cluster.has("PersistentVolumeClaim") and cluster.has("PersistentVolume"):
@@ -178,7 +192,7 @@ def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding(
             ref,
             f"StorageClass {name} ({sc.provisioner}) binds zonal disks Immediately in a cluster spanning "
-            f"{len(zones)} zones"
+            + (f"{len(zones)} zones" if zones else "several zones")
             + (f"; {len(stranded)} PVC(s) already sit in zones with no schedulable node." if stranded
                else ": a PVC's disk can land in a zone its pod cannot use."),
             evidence=evidence,
@@ -432,7 +446,7 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
     """Multi-replica Deployments/StatefulSets without zone spread in a multi-zone cluster."""
     cluster = ctx.cluster
     zones = _node_zones(cluster)
-    if len(zones) < 2:
+    if len(zones) < 2 and not cluster.manifests:
         return
     workloads: list[tuple[str, k.ObjectMeta, int | None, k.PodSpec]] = [
         *(("Deployment", d.metadata, d.spec.replicas, d.spec.template.spec) for d in cluster.deployments),
@@ -451,15 +465,16 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
             z = zone_of.get(p.spec.node_name or "")
             if z and p.status.phase == "Running":
                 placed[z] += 1
-        where = ", ".join(f"{n} in {z}" for z, n in sorted(placed.items())) or "no running pod placed"
+        where = ", ".join(f"{n} in {z}" for z, n in sorted(placed.items())) or (
+            "none yet (manifests)" if cluster.manifests else "no running pod placed")
         one_zone = len(placed) == 1 and sum(placed.values()) >= 2
         yield ctx.finding(
             ref,
-            f"{kind} {ns}/{meta.name} has {replicas} replicas and no zone spread "
+            f"{kind} {_named(ns, meta.name)} has {1 if replicas is None else replicas} replicas and no zone spread "
             + (f"and all running replicas are in {next(iter(placed))}: one zone outage takes it down."
                if one_zone else f"(replicas now: {where}); the scheduler may still pack them into one zone."),
             evidence=[_k8s(ref, f"no topologySpreadConstraints / podAntiAffinity on a zone key; running replicas: {where}"),
-                      _k8s("Node/* topology.kubernetes.io/zone", f"nodes span zones {', '.join(sorted(zones))}")],
+                      _zones_evidence(zones, span="nodes span zones")],
             severity=Severity.MEDIUM if one_zone else None,
         )
 
