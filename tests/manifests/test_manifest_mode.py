@@ -1,0 +1,219 @@
+"""``r2c scan -f``: manifests about to be applied, the whole intended state, judged on their
+pod templates (no Pods, no Events, no Nodes). Each semantic the issue names, table-driven."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import r2c_clouds as r2c
+from r2c_clouds.cli import main
+from r2c_clouds.kube.snapshot import load_manifests
+
+NS = "shop"
+
+
+def deployment(name: str, *, replicas: int | None = 2, labels: dict[str, str] | None = None,
+               containers: list[dict[str, Any]] | None = None, namespace: str | None = NS) -> dict[str, Any]:
+    labels = labels or {"app": name}
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels},
+                     "spec": {"containers": containers or [container(name)]}},
+    }
+    if replicas is not None:
+        spec["replicas"] = replicas
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+
+
+def container(name: str, *, ports: list[dict[str, Any]] | None = None, probe: bool = False,
+              resources: dict[str, Any] | None = None) -> dict[str, Any]:
+    c: dict[str, Any] = {"name": name, "image": f"registry.example.com/{name}:1.0",
+                         "resources": resources if resources is not None else
+                         {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}}}
+    if ports:
+        c["ports"] = ports
+    if probe:
+        c["readinessProbe"] = {"httpGet": {"path": "/healthz", "port": 8080}}
+    return c
+
+
+def service(name: str, selector: dict[str, str], target_port: int | str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": NS},
+            "spec": {"selector": selector, "ports": [{"port": 80, "targetPort": target_port}]}}
+
+
+def pdb(name: str, selector: dict[str, str], **policy: Any) -> dict[str, Any]:
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": name, "namespace": NS},
+            "spec": {"selector": {"matchLabels": selector}, **policy}}
+
+
+def scan(tmp_path: Path, *objs: dict[str, Any], rules: list[str] | None = None) -> r2c.Report:
+    path = tmp_path / "manifests.yaml"
+    path.write_text(yaml.safe_dump_all(objs))
+    return r2c.scan(load_manifests([path]), cloud="none", rules=rules)
+
+
+def found(report: r2c.Report, rule: str) -> dict[str, str]:
+    return {str(f.subject): f.message for f in report.findings if f.rule == rule}
+
+
+# ------------------------------------------------------------------ the mode itself
+
+
+def test_every_configuration_rule_gives_a_verdict_on_manifests_without_pods(tmp_path: Path) -> None:
+    report = scan(tmp_path, deployment("web"), service("web", {"app": "web"}, 8080))
+    assert [nc for nc in report.not_checked if "not captured" in nc.reason] == []
+    assert {nc.what for nc in report.not_checked} <= {"cloud facts"} | {
+        s.id for s in r2c.rules.iter_specs() if s.needs_cloud}  # only the cloud's rules wait for --cloud
+    runtime = {s.id for s in r2c.rules.iter_specs() if s.runtime}
+    assert {nc.what for nc in report.not_applicable} == runtime
+    assert "compute.unschedulable" in runtime and "compute.missing-requests" not in runtime
+    assert report.cluster.manifests and report.cluster.pods == ()
+
+
+def test_a_kind_absent_from_the_manifests_is_absent(tmp_path: Path) -> None:
+    report = scan(tmp_path, deployment("web"), rules=["compute.no-pdb"])
+    assert list(found(report, "compute.no-pdb")) == ["Deployment/shop/web"]
+    assert [nc.what for nc in report.not_checked] == ["cloud facts"]  # --cloud none, nothing else
+
+
+def test_directories_lists_multi_document_yaml_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    nested = tmp_path / "chart" / "templates"
+    nested.mkdir(parents=True)
+    (nested / "deploy.yaml").write_text(yaml.safe_dump_all([deployment("web"), deployment("api")]))
+    (tmp_path / "chart" / "list.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List",
+                                                              "items": [deployment("worker")]}))
+    (tmp_path / "chart" / "README.md").write_text("not a manifest")
+    cluster = load_manifests([tmp_path / "chart"])
+    assert sorted(d.metadata.name for d in cluster.deployments) == ["api", "web", "worker"]
+
+    stdin = io.TextIOWrapper(io.BytesIO(yaml.safe_dump(deployment("from-stdin", replicas=3)).encode()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code = main(["scan", "-f", "-", "--rule", "compute.no-pdb", "-o", "json", "--fail-on", "medium"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1  # the exit code follows the findings
+    assert [f["subject"]["name"] for f in data["findings"]] == ["from-stdin"]
+    assert data["cluster"]["source"] == "manifests:-"
+
+
+def test_clean_manifests_exit_0_and_runtime_rules_are_not_applicable(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(deployment("single", replicas=1)))
+    code = main(["scan", "-f", str(path), "--rule", "compute.no-pdb,compute.unschedulable", "-o", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["not_applicable"] == [{"rule": "compute.unschedulable", "reason": data["not_applicable"][0]["reason"]}]
+    assert "running cluster" in data["not_applicable"][0]["reason"]
+
+
+def test_a_missing_path_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["scan", "-f", str(tmp_path / "nope.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.splitlines()[0].endswith("nope.yaml: no such file or directory")
+
+
+# ------------------------------------------------------------------ semantics
+
+
+@pytest.mark.parametrize(
+    ("replicas", "policy", "blocks"),
+    [
+        (None, {"minAvailable": 1}, True),  # replicas unset means 1 (the API default)
+        (3, {"minAvailable": 3}, True),
+        (3, {"minAvailable": 4}, True),
+        (3, {"maxUnavailable": 0}, True),
+        (3, {"minAvailable": 2}, False),
+        (3, {"maxUnavailable": 1}, False),
+        (4, {"minAvailable": "50%"}, False),
+        (2, {"minAvailable": "100%"}, True),
+    ],
+)
+def test_a_pdb_is_judged_from_the_templates_replicas(tmp_path: Path, replicas: int | None,
+                                                    policy: dict[str, Any], blocks: bool) -> None:
+    report = scan(tmp_path, deployment("web", replicas=replicas), pdb("web", {"app": "web"}, **policy),
+                  rules=["compute.pdb-blocks-eviction"])
+    assert bool(found(report, "compute.pdb-blocks-eviction")) == blocks
+
+
+def test_a_pdb_with_no_policy_says_so(tmp_path: Path) -> None:
+    report = scan(tmp_path, deployment("web"), pdb("web", {"app": "web"}), rules=["compute.pdb-blocks-eviction"])
+    [message] = found(report, "compute.pdb-blocks-eviction").values()
+    assert "neither minAvailable nor maxUnavailable" in message
+
+
+@pytest.mark.parametrize(
+    ("containers", "target", "expect"),
+    [
+        ([container("web", ports=[{"containerPort": 8080}])], 8080, "container(s) web serving it"),
+        ([container("web", ports=[{"containerPort": 8080, "name": "http"}])], "http", "container(s) web serving it"),
+        ([container("web", ports=[{"containerPort": 8080}]), container("proxy", ports=[{"containerPort": 9090}])],
+         9090, "container(s) proxy serving it"),
+        ([container("web", ports=[{"containerPort": 8080}])], 7000, "targetPort 7000 matches no container port"),
+        ([container("web", ports=[{"containerPort": 8080}], probe=True)], 8080, None),
+        # a Pod is Ready only when all its containers are: one probing container gates traffic
+        ([container("web", ports=[{"containerPort": 8080}]), container("sidecar", probe=True)], 8080, None),
+    ],
+)
+def test_readiness_names_the_container_behind_the_target_port(
+    tmp_path: Path, containers: list[dict[str, Any]], target: int | str, expect: str | None,
+) -> None:
+    report = scan(tmp_path, deployment("web", containers=containers), service("web", {"app": "web"}, target),
+                  rules=["network.missing-readiness-probe"])
+    messages = found(report, "network.missing-readiness-probe")
+    if expect is None:
+        assert messages == {}
+    else:
+        assert expect in messages["Deployment/shop/web"]
+
+
+@pytest.mark.parametrize(
+    ("policy_spec", "deny"),
+    [
+        ({"podSelector": {}, "policyTypes": ["Ingress"]}, True),
+        ({"podSelector": {}}, True),  # policyTypes unset always includes Ingress
+        ({"podSelector": {}, "ingress": [{}]}, False),  # allows everything: not a default deny
+        ({"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}, False),
+    ],
+)
+def test_default_deny(tmp_path: Path, policy_spec: dict[str, Any], deny: bool) -> None:
+    np = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+          "metadata": {"name": "p", "namespace": NS}, "spec": policy_spec}
+    report = scan(tmp_path, deployment("web"), np, rules=["network.no-default-deny"])
+    assert bool(found(report, "network.no-default-deny")) != deny
+
+
+@pytest.mark.parametrize(
+    ("resources", "missing"),
+    [
+        ({"limits": {"cpu": "1", "memory": "1Gi"}}, False),  # the API server defaults requests to limits
+        ({"requests": {"cpu": "100m", "memory": "64Mi"}}, False),
+        ({}, True),
+        ({"limits": {"memory": "1Gi"}}, True),  # cpu has neither
+    ],
+)
+def test_only_limits_is_not_a_missing_request(tmp_path: Path, resources: dict[str, Any], missing: bool) -> None:
+    report = scan(tmp_path, deployment("web", containers=[container("web", resources=resources)]),
+                  rules=["compute.missing-requests"])
+    assert bool(found(report, "compute.missing-requests")) == missing
+
+
+def test_no_message_prints_none(tmp_path: Path) -> None:
+    report = scan(tmp_path, deployment("web", namespace=None, replicas=3),
+                  {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "gp2"},
+                   "provisioner": "ebs.csi.aws.com"})
+    assert report.findings
+    for f in report.findings:
+        assert "None" not in f.message, f.message
+    assert "Deployment/default/web" in {str(f.subject) for f in report.findings}  # kubectl's default namespace
