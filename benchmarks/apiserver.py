@@ -35,6 +35,10 @@ NOT_INSTALLED = ("/apis/keda.sh/", "/apis/monitoring.coreos.com/")
 #: leaves empty.
 EMPTY = {
     "endpoints": ("EndpointsList", "v1"),
+    "replicasets": ("ReplicaSetList", "apps/v1"),
+    "jobs": ("JobList", "batch/v1"),
+    "cronjobs": ("CronJobList", "batch/v1"),
+    "horizontalpodautoscalers": ("HorizontalPodAutoscalerList", "autoscaling/v2"),
     "endpointslices": ("EndpointSliceList", "discovery.k8s.io/v1"),
     "ingresses": ("IngressList", "networking.k8s.io/v1"),
     "networkpolicies": ("NetworkPolicyList", "networking.k8s.io/v1"),

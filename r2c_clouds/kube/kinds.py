@@ -114,6 +114,13 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("Deployment", "apps", "v1", "deployments", True, k.Deployment),
     KindInfo("StatefulSet", "apps", "v1", "statefulsets", True, k.StatefulSet),
     KindInfo("DaemonSet", "apps", "v1", "daemonsets", True, k.DaemonSet),
+    KindInfo("ReplicaSet", "apps", "v1", "replicasets", True, k.ReplicaSet, aliases=("rs",)),
+    KindInfo("Job", "batch", "v1", "jobs", True, k.Job),
+    KindInfo("CronJob", "batch", "v1", "cronjobs", True, k.CronJob, aliases=("cj",)),
+    KindInfo(
+        "HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", True,
+        k.HorizontalPodAutoscaler, aliases=("hpa",),
+    ),
     KindInfo("Event", "", "v1", "events", True, k.Event),
     KindInfo("ConfigMap", "", "v1", "configmaps", True, k.ConfigMap),
     KindInfo("Secret", "", "v1", "secrets", True, k.SecretWire),
@@ -134,8 +141,8 @@ KINDS_BY_LIST_KIND: dict[str, KindInfo] = {f"{ki.kind}List": ki for ki in KINDS}
 #: rule reads: skipped and counted, never an error.
 IGNORED_KINDS: frozenset[str] = frozenset(
     {
-        "ReplicaSet", "ReplicationController", "Job", "CronJob", "Lease", "Role", "ClusterRole",
-        "ResourceQuota", "LimitRange", "ControllerRevision", "HorizontalPodAutoscaler",
+        "ReplicationController", "Lease", "Role", "ClusterRole",
+        "ResourceQuota", "LimitRange", "ControllerRevision",
         "IngressClass", "CustomResourceDefinition", "VolumeAttachment", "CSIDriver", "CSINode",
         "CertificateSigningRequest", "ValidatingWebhookConfiguration",
         "MutatingWebhookConfiguration", "APIService", "PodTemplate", "RuntimeClass",

@@ -42,6 +42,10 @@ KIND_FIELDS: dict[str, str] = {
     "Deployment": "deployments",
     "StatefulSet": "statefulsets",
     "DaemonSet": "daemonsets",
+    "ReplicaSet": "replica_sets",
+    "Job": "jobs",
+    "CronJob": "cron_jobs",
+    "HorizontalPodAutoscaler": "hpas",
     "Event": "events",
     "ConfigMap": "config_maps",
     "Secret": "secrets",
@@ -194,6 +198,10 @@ class ClusterState:
     deployments: tuple[k.Deployment, ...] = ()
     statefulsets: tuple[k.StatefulSet, ...] = ()
     daemonsets: tuple[k.DaemonSet, ...] = ()
+    replica_sets: tuple[k.ReplicaSet, ...] = ()
+    jobs: tuple[k.Job, ...] = ()
+    cron_jobs: tuple[k.CronJob, ...] = ()
+    hpas: tuple[k.HorizontalPodAutoscaler, ...] = ()
     events: tuple[k.Event, ...] = ()
     config_maps: tuple[k.ConfigMap, ...] = ()
     secrets: tuple[k.Secret, ...] = ()

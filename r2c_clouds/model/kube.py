@@ -866,6 +866,64 @@ class DaemonSet(_S, frozen=True):
     status: WorkloadStatus = WorkloadStatus()
 
 
+class ReplicaSetSpec(_S, frozen=True):
+    replicas: int | None = None
+    selector: LabelSelector | None = None
+    template: PodTemplateSpec = PodTemplateSpec()
+
+
+class ReplicaSet(_S, frozen=True):
+    metadata: ObjectMeta
+    spec: ReplicaSetSpec = ReplicaSetSpec()
+    status: WorkloadStatus = WorkloadStatus()
+
+
+class JobSpec(_S, frozen=True):
+    parallelism: int | None = None
+    completions: int | None = None
+    template: PodTemplateSpec = PodTemplateSpec()
+
+
+class Job(_S, frozen=True):
+    metadata: ObjectMeta
+    spec: JobSpec = JobSpec()
+
+
+class JobTemplateSpec(_S, frozen=True):
+    metadata: TemplateMetadata | None = None
+    spec: JobSpec = JobSpec()
+
+
+class CronJobSpec(_S, frozen=True):
+    schedule: str = ""
+    suspend: bool | None = None
+    job_template: JobTemplateSpec = JobTemplateSpec()
+
+
+class CronJob(_S, frozen=True):
+    metadata: ObjectMeta
+    spec: CronJobSpec = CronJobSpec()
+
+
+class CrossVersionObjectReference(_S, frozen=True):
+    kind: str = ""
+    name: str = ""
+    api_version: str | None = None
+
+
+class HorizontalPodAutoscalerSpec(_S, frozen=True):
+    """``autoscaling/v2`` (``v1`` has the same three fields)."""
+
+    scale_target_ref: CrossVersionObjectReference = CrossVersionObjectReference()
+    min_replicas: int | None = None  # the API default is 1
+    max_replicas: int = 0
+
+
+class HorizontalPodAutoscaler(_S, frozen=True):
+    metadata: ObjectMeta
+    spec: HorizontalPodAutoscalerSpec = HorizontalPodAutoscalerSpec()
+
+
 class EventSource(_S, frozen=True):
     component: str | None = None
     host: str | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from attrs import frozen
 
@@ -39,7 +40,9 @@ class Workload:
         spec: the pod template's spec (or the first pod's spec when no template was captured).
         labels: the pod template's labels.
         pods: the workload's pods.
-        replicas: ``spec.replicas`` of a Deployment/StatefulSet (1 when unset); ``None`` otherwise.
+        replicas: ``spec.replicas`` of a Deployment/StatefulSet/ReplicaSet (1 when unset), or
+            the ``minReplicas`` of the HorizontalPodAutoscaler that scales it; ``None`` for
+            DaemonSets, Jobs, CronJobs and bare pods.
     """
 
     ref: ObjectRef
@@ -55,8 +58,10 @@ class Workload:
 
 
 def workloads(cluster: ClusterState) -> list[Workload]:
-    """Every workload once: Deployment/StatefulSet/DaemonSet templates, then the pods no
-    such template covers grouped by owner (Jobs, ReplicaSets without a Deployment, bare pods).
+    """Every workload once: the pod templates of Deployments, StatefulSets, DaemonSets,
+    ReplicaSets (not a Deployment's), Jobs (not a CronJob's) and CronJobs, with or without
+    running pods; then the pods no such template covers, grouped by owner (bare pods, owners
+    not captured).
 
     Computed once per ClusterState (several rules share it); do not mutate the list.
 
@@ -66,23 +71,53 @@ def workloads(cluster: ClusterState) -> list[Workload]:
     return cluster.memo("rules.workloads", _build_workloads)
 
 
+def _hpa_min_replicas(cluster: ClusterState) -> dict[tuple[str, str, str], int]:
+    """``(namespace, kind, name)`` of each HPA's scale target -> its ``minReplicas`` (1 when unset)."""
+    out: dict[tuple[str, str, str], int] = {}
+    for h in cluster.hpas:
+        ref = h.spec.scale_target_ref
+        out[(h.metadata.namespace or "", ref.kind, ref.name)] = 1 if h.spec.min_replicas is None else h.spec.min_replicas
+    return out
+
+
+def _owned_by(meta: k.ObjectMeta, kind: str, names: set[tuple[str, str]]) -> bool:
+    ns = meta.namespace or ""
+    return any(ref.kind == kind and (ns, ref.name) in names for ref in meta.owner_references)
+
+
 def _build_workloads(cluster: ClusterState) -> list[Workload]:
     out: list[Workload] = []
     covered: set[tuple[str, str, str]] = set()
-    controllers: tuple[tuple[str, Sequence[k.Deployment | k.StatefulSet | k.DaemonSet]], ...] = (
+    hpa = _hpa_min_replicas(cluster)
+    deployments = {(d.metadata.namespace or "", d.metadata.name) for d in cluster.deployments}
+    cron_jobs = {(c.metadata.namespace or "", c.metadata.name) for c in cluster.cron_jobs}
+    # a ReplicaSet of a Deployment, a Job of a CronJob: judged through its owner's template
+    for rs in cluster.replica_sets:
+        if _owned_by(rs.metadata, "Deployment", deployments):
+            covered.add((rs.metadata.namespace or "", "ReplicaSet", rs.metadata.name))
+    for job in cluster.jobs:
+        if _owned_by(job.metadata, "CronJob", cron_jobs):
+            covered.add((job.metadata.namespace or "", "Job", job.metadata.name))
+    controllers: tuple[tuple[str, Sequence[Any]], ...] = (
         ("Deployment", cluster.deployments),
         ("StatefulSet", cluster.statefulsets),
         ("DaemonSet", cluster.daemonsets),
+        ("ReplicaSet", cluster.replica_sets),
+        ("Job", cluster.jobs),
+        ("CronJob", cluster.cron_jobs),
     )
     for kind, objs in controllers:
         for w in objs:
             ns = w.metadata.namespace or ""
             key = (ns, kind, w.metadata.name)
+            if key in covered:
+                continue
             covered.add(key)
-            tmpl = w.spec.template
+            tmpl = w.spec.job_template.spec.template if kind == "CronJob" else w.spec.template
             replicas: int | None = None
-            if not isinstance(w, k.DaemonSet):
-                replicas = 1 if w.spec.replicas is None else w.spec.replicas
+            if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+                # an HPA decides the count: judged by the fewest it keeps (its minReplicas)
+                replicas = hpa.get(key, 1 if w.spec.replicas is None else w.spec.replicas)
             out.append(
                 Workload(
                     ref=ObjectRef(kind, w.metadata.namespace, w.metadata.name),

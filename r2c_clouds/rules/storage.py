@@ -24,6 +24,7 @@ from r2c_clouds.model.cluster import (
 )
 from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity, Verdict
 from r2c_clouds.rules._registry import RuleContext, rule
+from r2c_clouds.rules._workloads import workloads
 from r2c_clouds.scheduler import PV_ZONE_KEYS
 
 __all__ = [
@@ -448,20 +449,18 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
     zones = _node_zones(cluster)
     if len(zones) < 2 and not cluster.manifests:
         return
-    workloads: list[tuple[str, k.ObjectMeta, int | None, k.PodSpec]] = [
-        *(("Deployment", d.metadata, d.spec.replicas, d.spec.template.spec) for d in cluster.deployments),
-        *(("StatefulSet", s.metadata, s.spec.replicas, s.spec.template.spec) for s in cluster.statefulsets),
-    ]
-    for kind, meta, replicas, spec in workloads:
-        ns = meta.namespace
+    for w in workloads(cluster):  # replicas: spec.replicas (1 when unset), or the HPA's minReplicas
+        if w.ref.kind not in ("Deployment", "StatefulSet"):
+            continue
+        kind, ns, replicas, spec, ref = w.ref.kind, w.ref.namespace, w.replicas, w.spec, w.ref
+        name = w.ref.name
         if is_system_namespace(ns) or (replicas if replicas is not None else 1) < 2:
             continue
         if _spreads_by_zone(spec) or _pinned_to_zone(spec):
             continue
-        ref = ObjectRef(kind, ns, meta.name)
         placed: dict[str, int] = defaultdict(int)
         zone_of = cluster.zone_of_node
-        for p in cluster.pods_by_owner.get((ns or "", kind, meta.name), ()):
+        for p in cluster.pods_by_owner.get((ns or "", kind, name), ()):
             z = zone_of.get(p.spec.node_name or "")
             if z and p.status.phase == "Running":
                 placed[z] += 1
@@ -470,7 +469,7 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
         one_zone = len(placed) == 1 and sum(placed.values()) >= 2
         yield ctx.finding(
             ref,
-            f"{kind} {_named(ns, meta.name)} has {1 if replicas is None else replicas} replicas and no zone spread "
+            f"{kind} {_named(ns, name)} has {1 if replicas is None else replicas} replicas and no zone spread "
             + (f"and all running replicas are in {next(iter(placed))}: one zone outage takes it down."
                if one_zone else f"(replicas now: {where}); the scheduler may still pack them into one zone."),
             evidence=[_k8s(ref, f"no topologySpreadConstraints / podAntiAffinity on a zone key; running replicas: {where}"),

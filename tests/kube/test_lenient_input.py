@@ -525,9 +525,9 @@ NOT_READ = [
     ("extensions/v1beta1", "PodSecurityPolicy"),
     ("settings.k8s.io/v1alpha1", "PodPreset"),
     ("admissionregistration.k8s.io/v1alpha1", "InitializerConfiguration"),
-    ("batch/v1beta1", "CronJob"),
-    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
-    ("apps/v1", "ReplicaSet"),
+    ("apps/v1", "ControllerRevision"),
+    ("v1", "LimitRange"),
+    ("coordination.k8s.io/v1", "Lease"),
     ("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema"),
 ]
 

@@ -21,8 +21,8 @@ from r2c_clouds.kube.live import connect
 # What a developer is typically given: the built-in "view" ClusterRole bound by a RoleBinding
 # in their namespace (read everything namespaced there, nothing cluster-scoped), written out.
 VIEW_IN_NAMESPACE = [
-    {"apiGroups": ["", "apps", "discovery.k8s.io", "networking.k8s.io", "policy", "keda.sh", "monitoring.coreos.com",
-                   "rbac.authorization.k8s.io", "events.k8s.io"],
+    {"apiGroups": ["", "apps", "batch", "autoscaling", "discovery.k8s.io", "networking.k8s.io", "policy", "keda.sh",
+                   "monitoring.coreos.com", "rbac.authorization.k8s.io", "events.k8s.io"],
      "resources": ["*"], "verbs": ["get", "list", "watch"]},
 ]
 CLUSTER_SCOPED = {ki.plural for ki in KINDS if not ki.namespaced and ki.kind != "Namespace"}

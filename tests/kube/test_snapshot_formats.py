@@ -23,7 +23,7 @@ MIXED_KINDS = {
     "Namespace", "Node", "Pod", "Service", "Ingress", "NetworkPolicy", "PersistentVolumeClaim",
     "PersistentVolume", "StorageClass", "ServiceAccount", "ClusterRoleBinding",
     "PodDisruptionBudget", "PriorityClass", "Deployment", "StatefulSet", "Event", "Secret",
-    "ScaledObject",
+    "ScaledObject", "ReplicaSet",
 }
 
 
@@ -37,8 +37,9 @@ def test_kubectl_list_of_mixed_kinds() -> None:
     assert c.scaled_objects[0].spec.max_replica_count == 20
     pending = next(p for p in c.pods if p.metadata.name == "orders-db-0")
     assert pending.status.phase == "Pending"
-    # a ReplicaSet (built-in, no rule reads it) and a cert-manager Certificate are counted, not kept
-    assert c.ignored == {"ReplicaSet": 1, "Certificate": 1}
+    # a cert-manager Certificate (no rule reads it) is counted, not kept; the ReplicaSet is read
+    assert c.ignored == {"Certificate": 1}
+    assert len(c.replica_sets) == 1
     assert c.not_checked == ()
 
 
@@ -224,8 +225,10 @@ def test_decode_list_bytes_yields_one_batch_per_kind_run() -> None:
     batches = list(decode_list_bytes(data, "list-mixed.json"))
     kinds = [b.kind for b in batches]
     assert kinds[:3] == ["Node", "Pod", "Namespace"]
+    cert = next(b for b in batches if b.kind == "Certificate")
+    assert cert.info is None and cert.size == 1 and cert.objs == []
     rs = next(b for b in batches if b.kind == "ReplicaSet")
-    assert rs.info is None and rs.size == 1 and rs.objs == []
+    assert rs.info is KINDS_BY_NAME["ReplicaSet"] and len(rs.objs) == 1
     pods = next(b for b in batches if b.kind == "Pod")
     assert pods.info is KINDS_BY_NAME["Pod"] and all(isinstance(p, k.Pod) for p in pods.objs)
 

@@ -19,7 +19,7 @@ DATA = Path(__file__).parent.parent / "data" / "snapshots"
 DUMP = DATA / "cluster-info-dump"
 BUNDLE = DATA / "support-bundle"
 BUNDLE_TOP = "support-bundle-2026-11-24T07_30_12"
-DUMP_KINDS = {"Node", "Pod", "Event", "Service", "Deployment", "DaemonSet"}
+DUMP_KINDS = {"Node", "Pod", "Event", "Service", "Deployment", "DaemonSet", "ReplicaSet"}
 
 
 # --------------------------------------------------------------------------- cluster-info dump
@@ -30,7 +30,8 @@ def test_cluster_info_dump_reads_the_kinds_it_holds() -> None:
     assert c.captured == DUMP_KINDS
     assert len(c.pods) == 4 and len(c.nodes) == 2 and len(c.events) == 1
     assert {p.metadata.namespace for p in c.pods} == {"shop", "kube-system"}
-    assert c.ignored == {"ReplicaSet": 1}  # ReplicationControllerLists are empty
+    assert len(c.replica_sets) == 1
+    assert c.ignored == {}  # ReplicationControllerLists are empty
 
 
 def test_cluster_info_dump_reports_missing_kinds_as_not_captured_never_zero() -> None:

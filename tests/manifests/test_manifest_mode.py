@@ -217,3 +217,55 @@ def test_no_message_prints_none(tmp_path: Path) -> None:
     for f in report.findings:
         assert "None" not in f.message, f.message
     assert "Deployment/default/web" in {str(f.subject) for f in report.findings}  # kubectl's default namespace
+
+
+def hpa(target: str, min_replicas: int | None, max_replicas: int = 10) -> dict[str, Any]:
+    spec: dict[str, Any] = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+                            "maxReplicas": max_replicas}
+    if min_replicas is not None:
+        spec["minReplicas"] = min_replicas
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": target, "namespace": NS}, "spec": spec}
+
+
+@pytest.mark.parametrize(
+    ("replicas", "min_replicas"),
+    [
+        (5, 1),  # the HPA may scale it down to 1: not replicated, and a PDB of minAvailable 3 blocks
+        (1, 3),  # the HPA keeps at least 3: replicated; minAvailable 3 of 3 still allows no eviction
+        (1, 4),  # at least 4: minAvailable 3 leaves one eviction
+        (4, None),  # minReplicas unset is 1 (the API default), whatever spec.replicas says
+    ],
+)
+def test_a_workload_an_hpa_scales_is_judged_by_its_min_replicas(
+    tmp_path: Path, replicas: int, min_replicas: int | None,
+) -> None:
+    objs = [deployment("web", replicas=replicas), hpa("web", min_replicas)]
+    report = scan(tmp_path, *objs, rules=["compute.no-pdb"])
+    assert bool(found(report, "compute.no-pdb")) == ((min_replicas or 1) >= 2)
+    report = scan(tmp_path, *objs, pdb("web", {"app": "web"}, minAvailable=3), rules=["compute.pdb-blocks-eviction"])
+    assert bool(found(report, "compute.pdb-blocks-eviction")) == ((min_replicas or 1) <= 3)
+
+
+def test_jobs_cronjobs_and_replicasets_are_judged_through_their_templates_once(tmp_path: Path) -> None:
+    bare = {"name": "batch", "image": "registry.example.com/batch:1", "resources": {}}
+    cron = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": NS},
+            "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {
+                "metadata": {"labels": {"app": "nightly"}}, "spec": {"containers": [bare], "restartPolicy": "Never"}}}}}}
+    owned_job = {"apiVersion": "batch/v1", "kind": "Job",
+                 "metadata": {"name": "nightly-29000000", "namespace": NS,
+                              "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "nightly",
+                                                   "uid": "1", "controller": True}]},
+                 "spec": {"template": {"spec": {"containers": [bare], "restartPolicy": "Never"}}}}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "namespace": NS},
+           "spec": {"template": {"spec": {"containers": [bare], "restartPolicy": "Never"}}}}
+    owned_rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "web-7d9f8c6b5", "namespace": NS,
+                             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
+                                                  "uid": "2", "controller": True}]},
+                "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                         "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [bare]}}}}
+    report = scan(tmp_path, cron, owned_job, job, owned_rs,
+                  deployment("web", containers=[{**bare, "name": "web"}]), rules=["compute.missing-requests"])
+    assert sorted(found(report, "compute.missing-requests")) == [
+        "CronJob/shop/nightly", "Deployment/shop/web", "Job/shop/migrate"]
