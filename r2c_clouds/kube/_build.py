@@ -43,6 +43,7 @@ class StateBuilder:
         self.server_version: str | None = None
         self.scope = Scope()
         self.manifests = False
+        self.manifest_texts: list[tuple[str, bytes]] = []
 
     def add(self, ki: KindInfo, obj: Any) -> None:
         """Add one decoded object (a Secret's wire form is reduced to key names here)."""
@@ -89,6 +90,7 @@ class StateBuilder:
             server_version=self.server_version,
             scope=self.scope,
             manifests=self.manifests,
+            manifest_texts=tuple(self.manifest_texts),
             **fields,
         )
 

@@ -143,17 +143,22 @@ def load_manifests(paths: Sequence[str | os.PathLike[str]], *, stdin: BinaryIO |
             if text == "-":
                 stream = stdin if stdin is not None else sys.stdin.buffer
                 data = stream.read()
-                _load_file(builder, _Entry(PurePosixPath("stdin"), "-", _constant(data), len(data)), single=True)
-                continue
-            p = Path(text)
-            if not p.exists():
-                raise SnapshotError(text, "no such file or directory")
-            if p.is_dir():
-                _load_plain(builder, [e for e in _walk_dir(p) if e.rel.name != FACTS_FILE])
-            elif p.is_file():
-                _load_file(builder, _file_entry(p, PurePosixPath(p.name), text), single=True)
+                entries = [_Entry(PurePosixPath("stdin"), "-", _constant(data), len(data))]
             else:
-                raise SnapshotError(text, "not a regular file or directory")
+                p = Path(text)
+                if not p.exists():
+                    raise SnapshotError(text, "no such file or directory")
+                if p.is_dir():
+                    entries = [e for e in _walk_dir(p) if e.rel.name != FACTS_FILE]
+                elif p.is_file():
+                    entries = [_file_entry(p, PurePosixPath(p.name), text)]
+                else:
+                    raise SnapshotError(text, "not a regular file or directory")
+            for entry in entries:
+                data = _read(entry)
+                kept = _Entry(entry.rel, entry.display, _constant(data), len(data))
+                _load_file(builder, kept, single=len(entries) == 1)
+                builder.manifest_texts.append((entry.display, data))
         if not builder.captured and not builder.ignored:
             raise SnapshotError(shown, "no Kubernetes objects found")
         for ki in KINDS:  # the whole intended state: what is not in it does not exist

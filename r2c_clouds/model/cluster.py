@@ -175,6 +175,8 @@ class ClusterState:
         manifests: the objects are manifests about to be applied (``r2c scan -f``), the whole
             intended state: no status, no Pods, Events or Nodes; rules that judge a running
             cluster are not applicable.
+        manifest_texts: the manifests as read (``(path or "-", bytes)``), kept to point SARIF
+            results at the file and line of each object (standard input cannot be read twice).
     """
 
     source: str
@@ -214,6 +216,7 @@ class ClusterState:
     server_version: str | None = None
     scope: Scope = field(factory=Scope)
     manifests: bool = False
+    manifest_texts: tuple[tuple[str, bytes], ...] = field(default=(), eq=False, repr=False)
 
     def __repr__(self) -> str:
         counts = self.object_counts()

@@ -14,7 +14,7 @@ import bisect
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
@@ -134,7 +134,8 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     suppressed = sorted(report.suppressed, key=lambda s: s.finding.sort_key)
     rules = _rules((*findings, *(s.finding for s in suppressed)))
     index = {r["id"]: i for i, r in enumerate(rules)}
-    where = _locator(report.cluster.source)
+    cluster = report.cluster
+    where = _manifest_locator(cluster.manifest_texts) if cluster.manifests else _locator(cluster.source)
     results = [_result(f, index, where) for f in findings]
     for sup in suppressed:  # accepted findings stay in the log, marked as suppressed
         result = _result(sup.finding, index, where)
@@ -241,6 +242,61 @@ def _locator(source: str) -> Callable[[ObjectRef], Position | None]:
             index = locate_objects(source)
         if not index:
             return None
+        pos = index.get((ref.kind, ref.namespace, ref.name))
+        if pos is None and ref.namespace is not None:  # a manifest placed in the default namespace
+            pos = index.get((ref.kind, None, ref.name))
+        return pos
+
+    return where
+
+
+#: Helm's marker of the template a rendered document came from (``helm template``).
+_HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
+_DOCUMENT_START = re.compile(r"^---", re.M)
+
+
+def locate_manifests(texts: Sequence[tuple[str, bytes]]) -> dict[_Key, Position]:
+    """Where each object of ``r2c scan -f``'s manifests starts, by ``(kind, namespace, name)``.
+
+    A document headed by Helm's ``# Source: chart/templates/x.yaml`` comment is placed in that
+    template file, at its line within the rendered template (the line after the comment is
+    line 1), wherever the bytes came from (a file, or standard input: ``helm template ... |
+    r2c scan -f -``); any other object in the file it was read from. Objects read from
+    standard input without a ``# Source:`` have no file to point at.
+    """
+    out: dict[_Key, Position] = {}
+    for display, data in texts:
+        if len(data) > MAX_LOCATE_BYTES:
+            continue
+        text = data.decode("utf-8-sig", errors="replace")
+        found = _json_positions(text) if display.lower().endswith(".json") else None
+        if found is None:
+            found = _yaml_positions(text)
+        starts = _line_starts(text)
+        sources = [(_line(starts, m.start()), m.group(1)) for m in _HELM_SOURCE.finditer(text)]
+        separators = [_line(starts, m.start()) for m in _DOCUMENT_START.finditer(text)]
+        hints = (Path(display).name.rsplit(".", 1)[0], Path(display).parent.name)
+        for obj, line in found:
+            key = _key(obj, hints)
+            if key is None:
+                continue
+            opened = max((sep for sep in separators if sep < line), default=0)  # this document's "---"
+            helm = [(at, path) for at, path in sources if opened < at < line]
+            if helm:
+                at, path = helm[-1]
+                out.setdefault(key, Position(Path(path), line - at))
+            elif display != "-":
+                out.setdefault(key, Position(Path(display), line))
+    return out
+
+
+def _manifest_locator(texts: Sequence[tuple[str, bytes]]) -> Callable[[ObjectRef], Position | None]:
+    index: dict[_Key, Position] | None = None
+
+    def where(ref: ObjectRef) -> Position | None:
+        nonlocal index
+        if index is None:
+            index = locate_manifests(texts)
         pos = index.get((ref.kind, ref.namespace, ref.name))
         if pos is None and ref.namespace is not None:  # a manifest placed in the default namespace
             pos = index.get((ref.kind, None, ref.name))

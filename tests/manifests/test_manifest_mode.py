@@ -269,3 +269,63 @@ def test_jobs_cronjobs_and_replicasets_are_judged_through_their_templates_once(t
                   deployment("web", containers=[{**bare, "name": "web"}]), rules=["compute.missing-requests"])
     assert sorted(found(report, "compute.missing-requests")) == [
         "CronJob/shop/nightly", "Deployment/shop/web", "Job/shop/migrate"]
+
+
+HELM_RENDERED = """---
+# Source: shop/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: web
+  namespace: shop
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.0
+"""
+
+
+def test_helm_template_piped_in_gives_sarif_locations_in_the_templates(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(HELM_RENDERED.encode())))
+    code = main(["scan", "-f", "-", "-o", "sarif", "--rule", "compute.no-pdb,compute.missing-requests"])
+    sarif = json.loads(capsys.readouterr().out)
+    assert code == 0  # medium findings, default --fail-on high
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"compute.no-pdb", "compute.missing-requests"}
+    for r in results:
+        loc = r["locations"][0]["physicalLocation"]
+        # the template Helm rendered it from, and the line within the rendered template
+        assert loc["artifactLocation"] == {"uri": "shop/templates/deployment.yaml", "uriBaseId": "%SRCROOT%"}
+        assert loc["region"] == {"startLine": 1}
+
+
+def test_manifest_files_give_their_own_path_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "app.yaml").write_text(yaml.safe_dump_all([deployment("api", replicas=1), deployment("web")]))
+    code = main(["scan", "-f", "k8s", "-o", "sarif", "--rule", "compute.no-pdb"])
+    [result] = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert code == 0
+    loc = result["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "k8s/app.yaml"
+    lines = (tmp_path / "k8s" / "app.yaml").read_text().splitlines()
+    assert lines[loc["region"]["startLine"] - 1].startswith("apiVersion") or lines[loc["region"]["startLine"] - 1] == "---"
+    assert "web" in "\n".join(lines[loc["region"]["startLine"] - 1:loc["region"]["startLine"] + 6])
