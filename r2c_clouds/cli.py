@@ -149,11 +149,12 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     x.add_argument("--snapshot", metavar="PATH", help="kubectl -o json/yaml files, a directory, or a cluster-info dump")
     x.add_argument("--demo", metavar="NAME", help="a bundled demo cluster (domino, aks, gke, healthy)")
     x.add_argument("--context", metavar="NAME", help="kubeconfig context of a live cluster")
-    x.add_argument(
+    g.add_argument(
         "-f", "--filename", dest="filenames", action="append", metavar="PATH",
         help="manifests about to be applied, as kubectl's -f: a file, a directory (recursively) or - for "
-        "stdin (helm template ... | r2c scan -f -); repeat it for several. The whole intended state: "
-        "a kind absent from it is absent",
+        "stdin (helm template ... | r2c scan -f -); repeat it for several. Alone: the whole intended "
+        "state (a kind absent from it is absent). With --context/--snapshot/--demo: laid over that "
+        "cluster (what changes if these apply?)",
     )
     g.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     g.add_argument(
@@ -427,7 +428,9 @@ class _Progress:
 
 
 def _is_live(args: argparse.Namespace) -> bool:
-    return not (getattr(args, "snapshot", None) or getattr(args, "demo", None) or getattr(args, "filenames", None))
+    if getattr(args, "snapshot", None) or getattr(args, "demo", None):
+        return False
+    return not getattr(args, "filenames", None) or bool(getattr(args, "context", None))
 
 
 def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState:
@@ -437,8 +440,11 @@ def _load_cluster(args: argparse.Namespace, progress: _Progress) -> ClusterState
     if getattr(args, "filenames", None):
         from r2c_clouds.kube.snapshot import load_manifests
 
-        cluster = load_manifests(args.filenames)
-        return cluster.scoped(namespaces, args.selector) if (namespaces or args.selector) else cluster
+        manifests = load_manifests(args.filenames)  # bad manifests: exit 2 before reading any cluster
+        if args.snapshot or args.demo or args.context:
+            base = _load_cluster(argparse.Namespace(**{**vars(args), "filenames": None}), progress)
+            return base.overlaid(manifests)
+        return manifests.scoped(namespaces, args.selector) if (namespaces or args.selector) else manifests
     if args.snapshot or args.demo:
         if args.snapshot and not Path(args.snapshot).exists():
             raise SnapshotError(args.snapshot, "no such file or directory")

@@ -229,6 +229,26 @@ class ClusterState:
 
     # ------------------------------------------------------------------ scope
 
+    def overlaid(self, manifests: ClusterState) -> ClusterState:
+        """This cluster as it would be once ``manifests`` are applied (``r2c scan --context
+        prod -f rendered/``): each manifest replaces the object of the same kind, namespace and
+        name, or is added. Pods and status stay the cluster's (a replaced Deployment's pods
+        are still the old template's), so runtime rules judge what runs now and template rules
+        judge what is about to. A kind the cluster could not read stays *not checked*.
+        """
+        import attrs
+
+        changes: dict[str, tuple[object, ...]] = {}
+        for kind, name in KIND_FIELDS.items():
+            incoming = getattr(manifests, name)
+            if not incoming:
+                continue
+            new = {(o.metadata.namespace, o.metadata.name): o for o in incoming}
+            kept = [new.pop((o.metadata.namespace, o.metadata.name), o) for o in getattr(self, name)]
+            changes[name] = (*kept, *new.values())
+        return attrs.evolve(self, source=f"{self.source} + {manifests.source}",
+                            manifest_texts=manifests.manifest_texts, **changes)
+
     def scoped(
         self, namespaces: Iterable[str] | None = None, selector: Selector | str | None = None
     ) -> ClusterState:

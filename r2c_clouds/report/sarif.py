@@ -135,7 +135,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     rules = _rules((*findings, *(s.finding for s in suppressed)))
     index = {r["id"]: i for i, r in enumerate(rules)}
     cluster = report.cluster
-    where = _manifest_locator(cluster.manifest_texts) if cluster.manifests else _locator(cluster.source)
+    where = _manifest_locator(cluster.manifest_texts) if cluster.manifest_texts else _locator(cluster.source)
     results = [_result(f, index, where) for f in findings]
     for sup in suppressed:  # accepted findings stay in the log, marked as suppressed
         result = _result(sup.finding, index, where)
