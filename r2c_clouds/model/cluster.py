@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 from attrs import field, frozen
@@ -238,8 +238,8 @@ class ClusterState:
         """
         import attrs
 
-        changes: dict[str, tuple[object, ...]] = {}
-        for kind, name in KIND_FIELDS.items():
+        changes: dict[str, Any] = {}
+        for name in KIND_FIELDS.values():
             incoming = getattr(manifests, name)
             if not incoming:
                 continue
