@@ -253,9 +253,10 @@ class Synth:
             "metadata": {"labels": self._selector(name)},
             "spec": {
                 "serviceAccountName": "app",
+                # what the pods carry, less the ServiceAccount token mount admission adds to each pod
                 "containers": [
-                    {"name": "app", "image": IMAGES[w % len(IMAGES)], "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "512Mi"}}},
-                    {"name": "log-router", "image": SIDECAR, "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}},
+                    self._template_container("app", IMAGES[w % len(IMAGES)], True),
+                    self._template_container("log-router", SIDECAR, False),
                 ],
             },
         }
@@ -372,6 +373,14 @@ class Synth:
             }
 
     def _container(self, name: str, image: str, app: bool) -> Obj:
+        mount = {"name": "kube-api-access-" + self.hash(5), "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True}
+        c = self._template_container(name, image, app)
+        c["volumeMounts"] = [mount, *c["volumeMounts"]]
+        return c
+
+    @staticmethod
+    def _template_container(name: str, image: str, app: bool) -> Obj:
+        """A container as the pod template states it (no random values: the pods' stay as they were)."""
         c: Obj = {
             "name": name,
             "image": image,
@@ -380,7 +389,7 @@ class Synth:
             "terminationMessagePath": "/dev/termination-log",
             "terminationMessagePolicy": "File",
             "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 10001},
-            "volumeMounts": [{"name": "kube-api-access-" + self.hash(5), "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True}],
+            "volumeMounts": [],
         }
         if app:
             c["ports"] = [{"name": "http", "containerPort": 8080, "protocol": "TCP"}, {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}]

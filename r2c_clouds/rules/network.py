@@ -209,10 +209,7 @@ def missing_readiness_probe(ctx: RuleContext) -> Iterator[Finding]:
     serving: dict[ObjectRef, set[str]] = defaultdict(set)
     unmatched: dict[ObjectRef, set[str]] = defaultdict(set)
     chosen: dict[ObjectRef, Workload] = {}
-    by_ns: dict[str, list[Workload]] = defaultdict(list)
-    for w in workloads(cluster):
-        if w.ref.kind not in ("Job", "CronJob"):
-            by_ns[w.namespace].append(w)
+    by_label = cluster.memo("r2c_clouds.rules.network:workloads-by-label", _workloads_by_label)
     for ns, svcs in sorted(_services_by_namespace(cluster).items()):
         if is_system_namespace(ns):
             continue
@@ -220,7 +217,9 @@ def missing_readiness_probe(ctx: RuleContext) -> Iterator[Finding]:
             selector = svc.spec.selector
             if not selector:
                 continue  # a Service without a selector has its endpoints managed by hand
-            for w in by_ns.get(ns, ()):
+            # the workloads carrying the selector's rarest label, then the whole selector
+            candidates = min((by_label.get((ns, key, value), ()) for key, value in selector.items()), key=len)
+            for w in candidates:
                 if not _selects(selector, w):
                     continue
                 containers = _app_containers(w.spec)
@@ -252,6 +251,21 @@ def missing_readiness_probe(ctx: RuleContext) -> Iterator[Finding]:
             evidence=[_k8s(where, detail), *(_k8s(s, f"selects {ref}'s pods") for s in services[ref])],
             related=services[ref],
         )
+
+
+def _workloads_by_label(cluster: ClusterState) -> dict[tuple[str, str, str], list[Workload]]:
+    """(namespace, label key, value) -> the workloads (not Jobs or CronJobs: they serve no
+    Service) whose template, or first pod, carries that label."""
+    out: dict[tuple[str, str, str], list[Workload]] = defaultdict(list)
+    for w in workloads(cluster):
+        if w.ref.kind in ("Job", "CronJob"):
+            continue
+        labels = dict(w.labels)
+        if w.pods:
+            labels.update(w.pods[0].metadata.labels)
+        for key, value in labels.items():
+            out[(w.namespace, key, value)].append(w)
+    return out
 
 
 def _selects(selector: Mapping[str, str], w: Workload) -> bool:
