@@ -329,3 +329,35 @@ def test_manifest_files_give_their_own_path_and_line(tmp_path: Path, monkeypatch
     lines = (tmp_path / "k8s" / "app.yaml").read_text().splitlines()
     assert lines[loc["region"]["startLine"] - 1].startswith("apiVersion") or lines[loc["region"]["startLine"] - 1] == "---"
     assert "web" in "\n".join(lines[loc["region"]["startLine"] - 1:loc["region"]["startLine"] + 6])
+
+
+def _bare_pod(name: str, spec: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS, "labels": labels}, "spec": spec}
+
+
+_NO_REQUESTS = {"name": "app", "image": "registry.example.com/app:1", "resources": {}}
+_STATIC_KEY = {**_NO_REQUESTS, "env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "not-a-real-key"}]}
+
+
+@pytest.mark.parametrize(
+    ("rule", "container_spec"),
+    [
+        ("compute.missing-requests", _NO_REQUESTS),
+        ("compute.missing-memory-limit", _NO_REQUESTS),
+        ("compute.no-priority-class", _NO_REQUESTS),
+        ("identity.static-cloud-credentials", _STATIC_KEY),
+    ],
+)
+@pytest.mark.parametrize("subject", ["template", "bare pod"])
+def test_configuration_rules_judge_templates_and_bare_pods_alike(
+    tmp_path: Path, rule: str, container_spec: dict[str, Any], subject: str,
+) -> None:
+    labels = {"app": "app"}
+    if subject == "template":
+        obj = deployment("app", labels=labels, containers=[container_spec])
+        expected = "Deployment/shop/app"
+    else:
+        obj = _bare_pod("app", {"containers": [container_spec]}, labels)
+        expected = "Pod/shop/app"
+    report = scan(tmp_path, obj, rules=[rule])
+    assert list(found(report, rule)) == [expected]
