@@ -18,8 +18,8 @@ import multiprocessing
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
@@ -205,7 +205,7 @@ def scan_fleet(
             for i, t in enumerate(targets):
                 c = cloud.get(t.context, "auto") if isinstance(cloud, Mapping) else cloud
                 futures[pool.submit(_scan_target, t, c, timeout)] = i
-            for fut in _as_completed(futures):
+            for fut in as_completed(futures):
                 i = futures[fut]
                 t = targets[i]
                 try:
@@ -225,12 +225,6 @@ def scan_fleet(
         stop.set()
         relay.join(timeout=5)
     return [results[i] for i in range(len(targets))]
-
-
-def _as_completed(futures: Iterable[Future[ScanRecord]]) -> Iterable[Future[ScanRecord]]:
-    from concurrent.futures import as_completed
-
-    return as_completed(list(futures))
 
 
 class _Reporter:

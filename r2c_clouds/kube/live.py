@@ -1173,12 +1173,7 @@ def _load_target(
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
-    paths = _kubeconfig_paths(kubeconfig)
-    docs: list[tuple[Path, dict[str, Any]]] = []
-    for p in paths:
-        doc = _read_kubeconfig(p, explicit=kubeconfig is not None)
-        if doc is not None:
-            docs.append((p, doc))
+    paths, docs = _kubeconfig_docs(kubeconfig)
     if in_cluster is None:
         in_cluster = not docs and kubeconfig is None and bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
 
@@ -1287,20 +1282,39 @@ def kubeconfig_contexts(kubeconfig: str | os.PathLike[str] | None = None) -> tup
     Raises:
         ConfigError: no kubeconfig found, or one that cannot be read.
     """
-    paths = _kubeconfig_paths(kubeconfig)
-    docs = [(p, doc) for p in paths if (doc := _read_kubeconfig(p, explicit=kubeconfig is not None)) is not None]
+    paths, docs = _kubeconfig_docs(kubeconfig)
     if not docs:
         where = ", ".join(str(p) for p in paths)
         raise ConfigError(f"kubeconfig {where}: no kubeconfig found", remediation="pass --kubeconfig FILE or set KUBECONFIG")
-    contexts: dict[str, str | None] = {}
+    contexts, current = _merged_contexts(docs)
+    out: list[tuple[str, str | None]] = []
+    for name, ctx in contexts.items():
+        cluster = ctx.get("cluster")
+        out.append((name, cluster if isinstance(cluster, str) else None))
+    return out, current
+
+
+def _kubeconfig_docs(kubeconfig: str | os.PathLike[str] | None) -> tuple[list[Path], list[tuple[Path, dict[str, Any]]]]:
+    """The kubeconfig files looked at, and those found, each parsed and checked."""
+    paths = _kubeconfig_paths(kubeconfig)
+    docs: list[tuple[Path, dict[str, Any]]] = []
+    for p in paths:
+        doc = _read_kubeconfig(p, explicit=kubeconfig is not None)
+        if doc is not None:
+            docs.append((p, doc))
+    return paths, docs
+
+
+def _merged_contexts(docs: list[tuple[Path, dict[str, Any]]]) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """The contexts over the files, first definition wins (as kubectl merges them), and the
+    current context (the first file that names one)."""
+    contexts: dict[str, dict[str, Any]] = {}
     current: str | None = None
     for _, doc in docs:
         for entry in doc.get("contexts") or []:
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                cluster = (entry.get("context") or {}).get("cluster")
-                contexts.setdefault(entry["name"], cluster if isinstance(cluster, str) else None)
+            contexts.setdefault(entry["name"], entry.get("context") or {})
         current = current or doc.get("current-context") or None
-    return list(contexts.items()), current
+    return contexts, current
 
 
 def _pick_context(docs: list[tuple[Path, dict[str, Any]]], context: str | None, where: str) -> tuple[str, str | None]:
@@ -1311,14 +1325,8 @@ def _pick_context(docs: list[tuple[Path, dict[str, Any]]], context: str | None, 
         ConfigError: no such context, no current context, or a context naming an
             undefined cluster.
     """
-    contexts: dict[str, dict[str, Any]] = {}
-    clusters: set[str] = set()
-    current: str | None = None
-    for _, doc in docs:
-        for entry in doc.get("contexts") or []:
-            contexts.setdefault(entry["name"], entry.get("context") or {})
-        clusters.update(entry["name"] for entry in doc.get("clusters") or [])
-        current = current or doc.get("current-context") or None
+    contexts, current = _merged_contexts(docs)
+    clusters = {entry["name"] for _, doc in docs for entry in doc.get("clusters") or []}
     available = ", ".join(sorted(contexts)) or "none"
     name = context or current
     if not name:

@@ -135,9 +135,6 @@ class Verdict:
     message: str
     evidence: tuple[Evidence, ...] = ()
 
-    def __bool__(self) -> bool:
-        return self.ok
-
 
 def finding_id(rule: str, subject: ObjectRef, key: str = "") -> str:
     """Stable id of a finding: a short hash of (rule, subject[, key])."""

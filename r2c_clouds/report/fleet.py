@@ -16,7 +16,6 @@ from r2c_clouds.store.summary import LOOPS, ClusterSummary, FleetSummary, severi
 
 __all__ = ["fleet_dict", "fleet_html", "fleet_text"]
 
-_SHORT = {"critical": "c", "high": "h", "medium": "m", "low": "l", "info": "i"}
 _MAX_CHANGES = 20  # findings listed per cluster under "new" / "resolved" in text and HTML
 
 

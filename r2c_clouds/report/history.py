@@ -14,8 +14,6 @@ from r2c_clouds.store.records import SEVERITIES, ScanRow
 
 __all__ = ["history_dict", "history_text"]
 
-_SHORT = {"critical": "c", "high": "h", "medium": "m", "low": "l", "info": "i"}
-
 
 def history_dict(rows: Sequence[ScanRow], *, store: str, cluster: str | None) -> dict[str, Any]:
     """``{"store", "cluster", "scans": [...]}``: one object per scan, oldest first."""
@@ -55,7 +53,7 @@ def history_text(rows: Sequence[ScanRow], *, cluster: str | None, width: int = 1
         table.add_column("region")
     table.add_column("scanned (UTC)")
     table.add_column("status", min_width=max(len(r.status) for r in rows))
-    table.add_column("findings (" + "/".join(_SHORT[name] for name in SEVERITIES) + ")", justify="right")
+    table.add_column("findings (" + "/".join(name[0] for name in SEVERITIES) + ")", justify="right")
     table.add_column("not checked", justify="right")
     if cluster is not None:
         table.add_column("scan id", no_wrap=True, style="dim")

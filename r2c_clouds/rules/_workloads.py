@@ -25,6 +25,7 @@ __all__ = [
     "fmt_resource",
     "is_terminated",
     "pod_requests",
+    "qualified_name",
     "workloads",
 ]
 
@@ -137,6 +138,11 @@ def _build_workloads(cluster: ClusterState) -> list[Workload]:
         pods = rest[ref]
         out.append(Workload(ref, pods[0].spec, dict(pods[0].metadata.labels), tuple(pods)))
     return out
+
+
+def qualified_name(namespace: str | None, name: str) -> str:
+    """``shop/web``, or ``web`` for an object without a namespace (never ``None/web``)."""
+    return f"{namespace}/{name}" if namespace else name
 
 
 def fmt_cpu(cores: float) -> str:

@@ -133,16 +133,6 @@ def _target_ports(svc: k.Service) -> tuple[set[int], set[str]]:
     return nums, names
 
 
-def _serving_containers(svc: k.Service, spec: k.PodSpec) -> list[k.Container]:
-    """The containers exposing the Service's target ports, else all app containers."""
-    nums, names = _target_ports(svc)
-    serving = [
-        c for c in spec.containers
-        if any(cp.container_port in nums or (cp.name is not None and cp.name in names) for cp in c.ports)
-    ]
-    return serving or _app_containers(spec)
-
-
 def _ingresses_by_service(cluster: ClusterState) -> dict[tuple[str, str], list[k.Ingress]]:
     out: dict[tuple[str, str], list[k.Ingress]] = defaultdict(list)
     for ing in cluster.ingresses:

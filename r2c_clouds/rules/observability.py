@@ -18,6 +18,7 @@ from r2c_clouds.model import kube as k
 from r2c_clouds.model.cluster import ClusterState, is_system_namespace, selector_matches
 from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity
 from r2c_clouds.rules._registry import RuleContext, rule
+from r2c_clouds.rules._workloads import qualified_name
 from r2c_clouds.rules.network import selector_index
 
 __all__ = ["log_context_missing", "metrics_pipeline", "no_metrics_pipeline", "no_red_metrics"]
@@ -266,7 +267,7 @@ def log_context_missing(ctx: RuleContext) -> Iterator[Finding]:
         wanted = ", ".join(f"{v} ({p})" for p, v in CONTEXT_FIELDS.items())
         yield ctx.finding(
             ref,
-            f"{kind} {ns + '/' if ns else ''}{meta.name}: no container gets {wanted} through the downward API, so its logs "
+            f"{kind} {qualified_name(ns, meta.name)}: no container gets {wanted} through the downward API, so its logs "
             "cannot name the pod, node or namespace (log content itself is not inspected).",
             evidence=[Evidence("kubernetes", str(ref), "no env valueFrom.fieldRef for metadata.name, spec.nodeName or metadata.namespace")],
         )

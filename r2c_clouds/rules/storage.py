@@ -24,7 +24,7 @@ from r2c_clouds.model.cluster import (
 )
 from r2c_clouds.model.findings import Evidence, Finding, ObjectRef, Severity, Verdict
 from r2c_clouds.rules._registry import RuleContext, rule
-from r2c_clouds.rules._workloads import workloads
+from r2c_clouds.rules._workloads import qualified_name, workloads
 from r2c_clouds.scheduler import PV_ZONE_KEYS
 
 __all__ = [
@@ -128,11 +128,6 @@ def _template_labels(t: k.PodTemplateSpec) -> dict[str, str]:
 # --------------------------------------------------------------------------- immediate-binding
 
 
-def _named(namespace: str | None, name: str) -> str:
-    """``shop/web``, or ``web`` for an object without a namespace (never ``None/web``)."""
-    return f"{namespace}/{name}" if namespace else name
-
-
 def _zones_evidence(zones: set[str], span: str | None = None) -> Evidence:
     """The zones the nodes span; on manifests (no Nodes), the assumption made instead."""
     if not zones:
@@ -204,6 +199,13 @@ def immediate_binding(ctx: RuleContext) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- zone-conflict
 
 
+def _disk_zone_evidence(disk: Disk) -> tuple[Evidence, ...]:
+    """The disk's zones, as the cloud states them (none for a disk it gives no zone)."""
+    if not disk.zones:
+        return ()
+    return (Evidence(disk.provenance.provider, disk.provenance.ref(), f"disk {disk.volume_handle} is in {', '.join(disk.zones)}"),)
+
+
 def judge_disk_zone(disk: Disk, zone: str) -> Verdict:
     """Can a node in ``zone`` attach this disk? The question ``storage.zone-conflict`` asks of
     each pod's node: a zonal disk attaches only in its own zone (Azure's ``1`` and
@@ -216,10 +218,7 @@ def judge_disk_zone(disk: Disk, zone: str) -> Verdict:
     >>> judge_disk_zone(d, "us-east-1a").ok
     True
     """
-    evidence: tuple[Evidence, ...] = ()
-    if disk.zones:
-        evidence = (Evidence(disk.provenance.provider, disk.provenance.ref(),
-                             f"disk {disk.volume_handle} is in {', '.join(disk.zones)}"),)
+    evidence = _disk_zone_evidence(disk)
     if not disk.exists:
         return Verdict("storage.zone-conflict", False, f"disk {disk.volume_handle} does not exist", evidence)
     if disk.zone_redundant or not disk.zones:
@@ -275,7 +274,7 @@ def zone_conflict(ctx: RuleContext) -> Iterator[Finding]:
             if disk.zone_redundant:
                 continue
             disk_zones = disk.zones
-            evidence.extend(judge_disk_zone(disk, "").evidence)  # the disk's zones, as the cloud says
+            evidence.extend(_disk_zone_evidence(disk))
         zones = disk_zones or affinity
         conflicts: list[tuple[k.Pod, str]] = []
         for pod in pods:
@@ -469,7 +468,7 @@ def no_topology_spread(ctx: RuleContext) -> Iterator[Finding]:
         one_zone = len(placed) == 1 and sum(placed.values()) >= 2
         yield ctx.finding(
             ref,
-            f"{kind} {_named(ns, name)} has {1 if replicas is None else replicas} replicas and no zone spread "
+            f"{kind} {qualified_name(ns, name)} has {1 if replicas is None else replicas} replicas and no zone spread "
             + (f"and all running replicas are in {next(iter(placed))}: one zone outage takes it down."
                if one_zone else f"(replicas now: {where}); the scheduler may still pack them into one zone."),
             evidence=[_k8s(ref, f"no topologySpreadConstraints / podAntiAffinity on a zone key; running replicas: {where}"),

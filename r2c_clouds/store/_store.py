@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -325,12 +325,12 @@ class Store:
         return _frame(self.findings(scan_id), FindingRow)
 
 
-def _frame(rows: Sequence[Any], cls: type, extra: Iterable[str] = ()) -> Any:
+def _frame(rows: Sequence[Any], cls: type) -> Any:
     import importlib
 
     try:
         pd = importlib.import_module("pandas")
     except ImportError:
         raise ImportError("a DataFrame needs pandas: pip install 'r2c_clouds[pandas]'") from None
-    columns = [a.name for a in attrs.fields(cls)] + list(extra)
+    columns = [a.name for a in attrs.fields(cls)]
     return pd.DataFrame([attrs.asdict(r, recurse=False) for r in rows], columns=columns)
